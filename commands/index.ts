@@ -1,0 +1,6 @@
+/** The one list of finops commands; main.ts hands it to src/cli.ts. */
+import type { FinopsCommandClass } from "../src/cli.ts";
+import { AwsHelpCommand } from "./aws/index.ts";
+import { DoctorCommand } from "./doctor.ts";
+
+export const commands: FinopsCommandClass[] = [DoctorCommand, AwsHelpCommand];

@@ -1,0 +1,50 @@
+/** Tables for stdout (cli-table3) and JSON. Tables are plain (no colours) unless stdout is a terminal. */
+import Table from "cli-table3";
+
+export interface TableOptions {
+  color: boolean;
+  /** Right-align these column indexes (numbers). */
+  alignRight?: number[];
+}
+
+export function renderTable(head: string[], rows: (string | number)[][], opts: TableOptions): string {
+  const table = new Table({
+    head,
+    style: { head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] },
+    colAligns: head.map((_, i) => (opts.alignRight?.includes(i) ? "right" : "left")),
+    wordWrap: false,
+  });
+  for (const row of rows) table.push(row.map((c) => String(c)));
+  return `${table.toString()}\n`;
+}
+
+export function renderKeyValue(rows: [string, string][], opts: TableOptions): string {
+  const table = new Table({ style: { head: [], border: opts.color ? ["grey"] : [] }, wordWrap: false });
+  for (const [k, v] of rows) table.push({ [k]: v });
+  return `${table.toString()}\n`;
+}
+
+export function renderJson(value: unknown): string {
+  return `${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
+}
+
+const nf = new Intl.NumberFormat("en-US");
+export function formatCount(n: number | bigint): string {
+  return nf.format(n);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1024;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i += 1;
+  }
+  return `${value.toFixed(value >= 100 ? 0 : 1)} ${units[i]}`;
+}
+
+export function formatMoney(n: number): string {
+  return new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
+}

@@ -1,0 +1,65 @@
+/**
+ * Opening DuckDB. `@duckdb/node-api` (and so the native addon) is imported lazily, on first use, so that
+ * `finops --help` and `finops --version` never load it.
+ */
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
+import { native, type NativeInfo } from "./native.ts";
+
+type Api = typeof import("@duckdb/node-api");
+let api: Promise<Api> | undefined;
+
+export function loadDuckDB(): Promise<Api> {
+  api ??= import("@duckdb/node-api").then((mod) => {
+    if (!native.info) {
+      // Development: the ordinary platform package from node_modules.
+      let dir = "node_modules";
+      try {
+        const require = createRequire(import.meta.url);
+        dir = dirname(require.resolve(`@duckdb/node-bindings-${process.platform}-${process.arch}/package.json`));
+      } catch {
+        /* keep the generic name */
+      }
+      native.info = { source: "node_modules", dir, extracted: false };
+    }
+    return mod;
+  });
+  return api;
+}
+
+export function nativeInfo(): NativeInfo | undefined {
+  return native.info;
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** DuckDB memory_limit, e.g. "1GB". */
+  memoryLimit?: string;
+  threads?: number;
+  tempDirectory?: string;
+}
+
+export type Connection = InstanceType<Api["DuckDBConnection"]>;
+export type Instance = InstanceType<Api["DuckDBInstance"]>;
+
+export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<{ instance: Instance; connection: Connection }> {
+  const { DuckDBInstance } = await loadDuckDB();
+  const options: Record<string, string> = { TimeZone: "UTC" };
+  if (opts.readOnly) options.access_mode = "READ_ONLY";
+  if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
+  if (opts.threads) options.threads = String(opts.threads);
+  if (opts.tempDirectory) options.temp_directory = opts.tempDirectory;
+  const instance = await DuckDBInstance.create(path, options);
+  const connection = await instance.connect();
+  return { instance, connection };
+}
+
+/** Quote an SQL identifier. Every identifier finops puts into SQL goes through here; values are bound as parameters. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A string literal, for the few places DuckDB accepts no parameter (e.g. SET, read_csv options lists). */
+export function literal(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
