@@ -1,6 +1,7 @@
 /** The one list of finops commands; main.ts hands it to src/cli.ts. */
 import type { FinopsCommandClass } from "../src/cli.ts";
+import { ImportCurCommand } from "./aws/import-cur.ts";
 import { AwsHelpCommand } from "./aws/index.ts";
 import { DoctorCommand } from "./doctor.ts";
 
-export const commands: FinopsCommandClass[] = [DoctorCommand, AwsHelpCommand];
+export const commands: FinopsCommandClass[] = [DoctorCommand, AwsHelpCommand, ImportCurCommand];

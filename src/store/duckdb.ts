@@ -44,7 +44,8 @@ export type Instance = InstanceType<Api["DuckDBInstance"]>;
 
 export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<{ instance: Instance; connection: Connection }> {
   const { DuckDBInstance } = await loadDuckDB();
-  const options: Record<string, string> = { TimeZone: "UTC" };
+  // No TimeZone setting: it needs the ICU extension, which is not bundled. TIMESTAMP columns hold UTC values.
+  const options: Record<string, string> = {};
   if (opts.readOnly) options.access_mode = "READ_ONLY";
   if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
   if (opts.threads) options.threads = String(opts.threads);

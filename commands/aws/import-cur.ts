@@ -1,0 +1,74 @@
+import { Option } from "clipanion";
+import { SourceCommand } from "./_source.ts";
+
+export class ImportCurCommand extends SourceCommand {
+  static override paths = [["aws", "import-cur"]];
+  static override usage = SourceCommand.Usage({
+    category: "AWS",
+    description: "Import billing periods of a CUR / CUR 2.0 / FOCUS export from S3 into DuckDB",
+    details: `
+      Lists the export's billing periods, reads each period's manifest and compares its version with what the database
+      holds. New and changed periods are downloaded (exactly the files the manifest lists) and loaded whole, each in
+      one transaction: table \`aws_billing.<export>_<YYYY>_<MM>\`, view \`aws_billing.<export>\` over all periods.
+      Unchanged periods cost one small GET each.
+
+      Prints a summary per period on stdout (\`--json\` for JSON); progress and logs go to stderr. Exits 1 if any
+      period failed (the others are still imported), 2 on bad usage, 130 on Ctrl-C.
+    `,
+    examples: [
+      ["Import a legacy CUR", "$0 aws import-cur -b my-billing-bucket -p cur -e my-cur"],
+      ["Import a CUR 2.0 export, only 2025", "$0 aws import-cur -b exports-bucket -p exports -e cur2 --start-date 2025-01 --end-date 2025-12"],
+      ["See what would be imported", "$0 aws import-cur -e my-cur -b my-billing-bucket -p cur --dry-run"],
+      ["Every export of the config file", "$0 aws import-cur --all -c finops.toml"],
+    ],
+  });
+
+  force = Option.Boolean("--force", false, { description: "Re-import periods even when their version is unchanged" });
+  all = Option.Boolean("--all", false, { description: "Import every export of the config file" });
+  pick = Option.Boolean("--pick", false, { description: "Choose the billing periods interactively (terminal only)" });
+  dryRun = Option.Boolean("--dry-run", false, { description: "Show the plan; change nothing" });
+
+  async run(): Promise<number> {
+    const [{ loadSettings }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
+      await Promise.all([
+        import("../../src/config/index.ts"),
+        import("../../src/cur/exports.ts"),
+        import("../../src/cur/import.ts"),
+        import("../../src/cur/naming.ts"),
+        import("../../src/output/import-summary.ts"),
+        import("../../src/output/progress.ts"),
+        import("../../src/errors.ts"),
+      ]);
+    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const start = this.startDate ? parseMonth(this.startDate, "--start-date") : undefined;
+    const end = this.endDate ? parseMonth(this.endDate, "--end-date") : undefined;
+    if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
+    const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings);
+    if (this.pick && !(this.context.stdinIsTTY && this.context.stderrIsTTY)) {
+      throw new UsageError("--pick needs a terminal to ask on; without one, choose periods with --start-date/--end-date");
+    }
+    const pick = this.pick ? (await import("../../src/output/picker.ts")).periodPicker(this.context) : undefined;
+    const results = await importCur({
+      exports,
+      database: settings.database,
+      memoryLimit: settings.memoryLimit,
+      force: this.force,
+      dryRun: this.dryRun,
+      start,
+      end,
+      pick,
+      env: this.context.env,
+      signal: this.context.signal,
+      logger: this.logger,
+      progress: this.quiet ? new NullProgress() : new StderrProgress(this.context.stderr, this.context.stderrIsTTY),
+      now: this.context.now,
+    });
+    this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, dryRun: this.dryRun }));
+    const failed = results.filter((r) => r.outcome === "failed");
+    if (failed.length > 0) {
+      this.logger.error(`${failed.length} billing period(s) failed; the others were imported. See the summary above.`);
+      return 1;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The S3 client for one export: region, endpoint (S3-compatible servers, path-style), and credentials — the SDK's
+ * default chain, a named profile, or an assumed role (STS AssumeRole, refreshed by the SDK before expiry). Buckets in
+ * another region than configured are followed (followRegionRedirects). The SDK is imported lazily.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+
+export interface AwsSource {
+  region?: string;
+  profile?: string;
+  roleArn?: string;
+  externalId?: string;
+  endpointUrl?: string;
+}
+
+export interface ClientPlan {
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  credentials: { kind: "environment" } | { kind: "profile"; profile: string } | { kind: "role"; roleArn: string; externalId?: string; sessionName: string; profile?: string } | { kind: "default-chain" };
+}
+
+/** Decide region, endpoint and credential source (no SDK involved: testable, and printable without secrets). */
+export function planClient(src: AwsSource, env: Record<string, string | undefined>): ClientPlan {
+  const region = src.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const endpoint = src.endpointUrl ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const profile = src.profile;
+  let credentials: ClientPlan["credentials"];
+  if (src.roleArn) {
+    credentials = { kind: "role", roleArn: src.roleArn, externalId: src.externalId, sessionName: "finops", profile: src.profile };
+  } else if (profile) {
+    credentials = { kind: "profile", profile };
+  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    credentials = { kind: "environment" };
+  } else if (env.AWS_PROFILE) {
+    credentials = { kind: "profile", profile: env.AWS_PROFILE };
+  } else {
+    credentials = { kind: "default-chain" };
+  }
+  return { region, endpoint, forcePathStyle: Boolean(endpoint), credentials };
+}
+
+async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
+  const c = plan.credentials;
+  const files = { filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE };
+  switch (c.kind) {
+    case "environment": {
+      const identity = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN };
+      return async () => identity;
+    }
+    case "profile": {
+      const { fromIni } = await import("@aws-sdk/credential-providers");
+      return fromIni({ profile: c.profile, ...files });
+    }
+    case "role": {
+      const { fromIni, fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
+      return fromTemporaryCredentials({
+        params: { RoleArn: c.roleArn, RoleSessionName: c.sessionName, ExternalId: c.externalId, DurationSeconds: 3600 },
+        masterCredentials: c.profile ? fromIni({ profile: c.profile, ...files }) : undefined,
+        clientConfig: { region: plan.region },
+      });
+    }
+    default:
+      return undefined; // the SDK's default chain
+  }
+}
+
+export async function createS3Client(src: AwsSource, env: Record<string, string | undefined>): Promise<S3Client> {
+  const plan = planClient(src, env);
+  const { S3Client } = await import("@aws-sdk/client-s3");
+  return new S3Client({
+    region: plan.region,
+    endpoint: plan.endpoint,
+    forcePathStyle: plan.forcePathStyle,
+    followRegionRedirects: true,
+    credentials: await credentialProvider(plan, env),
+    maxAttempts: 5,
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+  });
+}

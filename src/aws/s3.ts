@@ -1,0 +1,175 @@
+/**
+ * S3 operations finops needs: delimiter listings, small GETs (manifests), and downloads that resume a broken body
+ * from the last byte received (`Range`), guarded by the object's ETag (`If-Match`) so two versions of a file are never
+ * mixed, with an idle timeout so a stalled body fails and resumes instead of hanging.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { open } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { AppError, InterruptedError } from "../errors.ts";
+
+export class S3Error extends AppError {
+  readonly status?: number;
+  readonly permanent: boolean;
+  constructor(message: string, status: number | undefined, permanent: boolean, cause?: unknown) {
+    super(message, { cause });
+    this.name = "S3Error";
+    this.status = status;
+    this.permanent = permanent;
+  }
+}
+
+interface SdkError {
+  name?: string;
+  message?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** Turn an SDK error into one line that names the object and what to do. */
+export function describeS3Error(err: unknown, where: string): S3Error {
+  if (err instanceof S3Error || err instanceof InterruptedError) return err as S3Error;
+  const e = err as SdkError;
+  const status = e?.$metadata?.httpStatusCode;
+  const code = e?.Code ?? e?.name ?? "Error";
+  if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
+  if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);
+  if (code === "AccessDenied" || status === 403) {
+    return new S3Error(`${where}: access denied (403) — check the credentials and the bucket policy`, 403, true, err);
+  }
+  if (code === "PermanentRedirect" || status === 301) return new S3Error(`${where}: the bucket is in another region (${code})`, status, true, err);
+  if (code === "PreconditionFailed" || status === 412) {
+    return new S3Error(`${where}: the object changed while it was being read (ETag differs); run the import again`, 412, true, err);
+  }
+  const message = (e?.message ?? String(err)).split("\n")[0];
+  return new S3Error(`${where}: ${code}${status ? ` (${status})` : ""}: ${message}`, status, false, err);
+}
+
+export function s3Url(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/** Every common prefix below `prefix` (which should end with "/"), across pages. */
+export async function listFolders(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+  const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
+  const out: string[] = [];
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }), { abortSignal: signal });
+    } catch (err) {
+      if (signal?.aborted) throw new InterruptedError();
+      throw describeS3Error(err, s3Url(bucket, prefix));
+    }
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
+}
+
+export interface SmallObject {
+  text: string;
+  etag: string;
+  lastModified?: Date;
+  size: number;
+}
+
+export async function getText(client: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<SmallObject> {
+  const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+  try {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    const text = (await res.Body?.transformToString("utf-8")) ?? "";
+    return { text, etag: res.ETag ?? "", lastModified: res.LastModified, size: Number(res.ContentLength ?? text.length) };
+  } catch (err) {
+    if (signal?.aborted) throw new InterruptedError();
+    throw describeS3Error(err, s3Url(bucket, key));
+  }
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Called with the number of new bytes written. */
+  onBytes?: (n: number) => void;
+  /** A body that delivers nothing for this long fails and resumes. */
+  idleTimeoutMs?: number;
+  /** How many times a broken or stalled body is resumed. */
+  maxResumes?: number;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  etag: string;
+  resumes: number;
+}
+
+async function pump(body: Readable, write: (chunk: Uint8Array) => Promise<void>, idleMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => body.destroy(new Error(`no data for ${idleMs / 1000} s`)), idleMs);
+  };
+  arm();
+  try {
+    for await (const chunk of body) {
+      arm();
+      await write(chunk as Uint8Array);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Download one object to `dest`, resuming a broken body from the last byte received, with the ETag pinned. */
+export async function downloadObject(client: S3Client, bucket: string, key: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
+  const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+  const where = s3Url(bucket, key);
+  const idle = opts.idleTimeoutMs ?? 30_000;
+  const maxResumes = opts.maxResumes ?? 5;
+  const file = await open(dest, "w", 0o600);
+  let received = 0;
+  let total: number | undefined;
+  let etag: string | undefined;
+  let resumes = 0;
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw new InterruptedError();
+      let body: Readable | undefined;
+      try {
+        const res = await client.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: received > 0 ? `bytes=${received}-` : undefined,
+            IfMatch: etag,
+          }),
+          { abortSignal: opts.signal },
+        );
+        body = res.Body as Readable;
+        if (etag === undefined) {
+          etag = res.ETag ?? "";
+          total = res.ContentLength === undefined ? undefined : Number(res.ContentLength);
+        }
+        await pump(body, async (chunk) => {
+          await file.write(chunk, 0, chunk.length, received);
+          received += chunk.length;
+          opts.onBytes?.(chunk.length);
+        }, idle);
+        if (total !== undefined && received < total) throw new Error(`body ended after ${received} of ${total} bytes`);
+        return { bytes: received, etag: etag ?? "", resumes };
+      } catch (err) {
+        body?.destroy();
+        if (opts.signal?.aborted) throw new InterruptedError();
+        const described = describeS3Error(err, where);
+        if (described.permanent || resumes >= maxResumes) {
+          if (!described.permanent) throw new S3Error(`${where}: download failed after ${resumes} resumes: ${described.message}`, described.status, false, err);
+          throw described;
+        }
+        resumes += 1;
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** resumes, 5_000)));
+      }
+    }
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Finding billing periods with delimiter listings (never a recursive listing of the bucket).
+ *
+ * Legacy CUR:  <prefix>/<report>/<yyyymmdd>-<yyyymmdd>/<report>-Manifest.json
+ * CUR 2.0/FOCUS: <prefix>/<export>/metadata/BILLING_PERIOD=YYYY-MM/<export>-Manifest.json
+ * A prefix written with a trailing "/" gives keys with "//": AWS writes them so, and they are used as they are.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { AppError } from "../errors.ts";
+import { listFolders, s3Url } from "../aws/s3.ts";
+import { periodFromLegacyFolder, periodFromPartition, type Period } from "./naming.ts";
+
+export type CurVersion = "v1" | "v2";
+
+export interface DiscoveredPeriod {
+  period: Period;
+  /** The billing-period (top-level) manifest. */
+  manifestKey: string;
+}
+
+/** `<prefix>/<name>/` exactly as AWS builds it (an empty prefix means the export sits at the bucket root). */
+export function exportRoot(prefix: string, name: string): string {
+  return prefix === "" ? `${name}/` : `${prefix}/${name}/`;
+}
+
+function lastSegment(folder: string): string {
+  const trimmed = folder.endsWith("/") ? folder.slice(0, -1) : folder;
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+
+/** Legacy period folders → periods and their top-level manifest keys. */
+export function legacyPeriods(folders: string[], name: string): DiscoveredPeriod[] {
+  const out: DiscoveredPeriod[] = [];
+  for (const folder of folders) {
+    const period = periodFromLegacyFolder(lastSegment(folder));
+    if (period) out.push({ period, manifestKey: `${folder}${name}-Manifest.json` });
+  }
+  return out.sort((a, b) => a.period.localeCompare(b.period));
+}
+
+/** CUR 2.0 metadata partitions → periods and their partition-level manifest keys. */
+export function cur2Periods(folders: string[], name: string): DiscoveredPeriod[] {
+  const byPeriod = new Map<Period, DiscoveredPeriod>();
+  for (const folder of folders) {
+    const period = periodFromPartition(lastSegment(folder));
+    if (period && !byPeriod.has(period)) byPeriod.set(period, { period, manifestKey: `${folder}${name}-Manifest.json` });
+  }
+  return [...byPeriod.values()].sort((a, b) => a.period.localeCompare(b.period));
+}
+
+/** Which flavour sits at `<prefix>/<name>/`: `metadata/` + `data/` → v2, period folders → v1. */
+export function detectFromFolders(folders: string[]): CurVersion | undefined {
+  const names = folders.map(lastSegment);
+  if (names.includes("metadata")) return "v2";
+  if (names.some((n) => periodFromLegacyFolder(n))) return "v1";
+  return undefined;
+}
+
+export interface DiscoverInput {
+  client: S3Client;
+  bucket: string;
+  prefix: string;
+  name: string;
+  curVersion?: CurVersion;
+  signal?: AbortSignal;
+}
+
+export async function discoverPeriods(input: DiscoverInput): Promise<{ curVersion: CurVersion; periods: DiscoveredPeriod[] }> {
+  const root = exportRoot(input.prefix, input.name);
+  let curVersion = input.curVersion;
+  let rootFolders: string[] | undefined;
+  if (!curVersion) {
+    rootFolders = await listFolders(input.client, input.bucket, root, input.signal);
+    curVersion = detectFromFolders(rootFolders);
+    if (!curVersion) {
+      throw new AppError(`no billing export found at ${s3Url(input.bucket, root)}`, {
+        hint: "Check --bucket, --prefix and --export-name: the export's folder holds period folders (legacy CUR) or metadata/ and data/ (CUR 2.0, FOCUS).",
+      });
+    }
+  }
+  if (curVersion === "v1") {
+    const folders = rootFolders ?? (await listFolders(input.client, input.bucket, root, input.signal));
+    return { curVersion, periods: legacyPeriods(folders, input.name) };
+  }
+  const folders = await listFolders(input.client, input.bucket, `${root}metadata/`, input.signal);
+  return { curVersion, periods: cur2Periods(folders, input.name) };
+}
+
+export function inRange(period: Period, start?: Period, end?: Period): boolean {
+  return (!start || period >= start) && (!end || period <= end);
+}

@@ -1,0 +1,490 @@
+/**
+ * The import flow (design.md, "Import flow"): resolve exports → list billing periods → GET each period's manifest and
+ * compare its version with the state → download exactly the manifest's files into a private spool folder → load the
+ * whole period in one transaction. Downloading the next period overlaps loading this one. One failed period does not
+ * stop the others.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ConsolaInstance } from "consola";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { createS3Client, type AwsSource } from "../aws/client.ts";
+import { downloadObject, getText, s3Url } from "../aws/s3.ts";
+import { AppError, InterruptedError, errorMessage } from "../errors.ts";
+import type { ProgressSink } from "../output/progress.ts";
+import { openDatabase, type Connection, type Instance } from "../store/duckdb.ts";
+import { loadPeriod, type Flavour, type LocalFile } from "../store/load.ts";
+import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
+import { discoverPeriods, inRange, type CurVersion, type DiscoveredPeriod } from "./discovery.ts";
+import { parseCur2Manifest, parseLegacyManifest, type ParsedManifest } from "./manifest.ts";
+import { cleanExportName, type Period } from "./naming.ts";
+import { unzipSingleCsv } from "./unzip.ts";
+
+export interface ExportSource extends AwsSource {
+  name: string;
+  bucket: string;
+  prefix: string;
+  curVersion?: CurVersion;
+}
+
+export type Outcome = "imported" | "up to date" | "failed" | "would import" | "interrupted";
+
+export interface PeriodOutcome {
+  export: string;
+  period: Period;
+  version: string | null;
+  previousVersion: string | null;
+  reason: "new" | "changed" | "forced" | "unchanged" | null;
+  files: number;
+  bytes: number;
+  rows: number | null;
+  seconds: number;
+  outcome: Outcome;
+  error: string | null;
+}
+
+export interface PlannedPeriod {
+  export: ExportSource;
+  tablePrefix: string;
+  curVersion: CurVersion;
+  discovered: DiscoveredPeriod;
+  manifest?: ParsedManifest;
+  manifestEtag?: string;
+  current?: CurrentPeriod;
+  action: "import" | "skip" | "failed";
+  reason: PeriodOutcome["reason"];
+  error?: string;
+}
+
+export interface ImportRequest {
+  exports: ExportSource[];
+  database: string;
+  memoryLimit?: string;
+  force: boolean;
+  dryRun: boolean;
+  start?: Period;
+  end?: Period;
+  /** Choose the periods to import from the plan (the --pick prompt). Returns the keys `export/period` picked. */
+  pick?: (plans: PlannedPeriod[]) => Promise<Set<string>>;
+  env: Record<string, string | undefined>;
+  signal: AbortSignal;
+  logger: ConsolaInstance;
+  progress: ProgressSink;
+  now: () => Date;
+  /** Where downloads are spooled (default: the system temporary folder). */
+  spoolRoot?: string;
+  /** How many files download at once. */
+  concurrency?: number;
+}
+
+const SPOOL_PREFIX = "finops-spool-";
+
+/** Spool folders left by a process that no longer runs (a crash, SIGKILL) are removed. */
+export function removeStaleSpools(root: string): number {
+  let removed = 0;
+  if (!existsSync(root)) return 0;
+  for (const entry of readdirSync(root)) {
+    const m = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(entry);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+    if (!alive || pid === process.pid) {
+      rmSync(join(root, entry), { recursive: true, force: true });
+      removed += 1;
+    }
+  }
+  return removed;
+}
+
+function flavourOf(curVersion: CurVersion, manifest: ParsedManifest): Flavour {
+  if (curVersion === "v1") return "legacy";
+  return manifest.columns.some((c) => c.header === "BilledCost" || c.header === "ChargePeriodStart") ? "focus" : "cur2";
+}
+
+function periodKey(exportName: string, period: string): string {
+  return `${exportName}/${period}`;
+}
+
+function safeName(key: string): string {
+  return basename(key).replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+interface Spooled {
+  dir: string;
+  files: LocalFile[];
+  bytes: number;
+}
+
+class ImportRun {
+  #db?: { instance: Instance; connection: Connection };
+  readonly results: PeriodOutcome[] = [];
+  readonly spoolRoot: string;
+
+  constructor(private readonly req: ImportRequest) {
+    this.spoolRoot = req.spoolRoot ?? tmpdir();
+  }
+
+  get log() {
+    return this.req.logger;
+  }
+
+  async db(): Promise<Connection> {
+    if (!this.#db) {
+      mkdirSync(dirname(this.req.database), { recursive: true });
+      try {
+        this.#db = await openDatabase(this.req.database, { memoryLimit: this.req.memoryLimit });
+      } catch (err) {
+        throw describeOpenError(err, this.req.database);
+      }
+      await ensureSchema(this.#db.connection);
+      const abandoned = await markAbandonedAttempts(this.#db.connection, this.req.now());
+      if (abandoned > 0) this.log.warn(`${abandoned} earlier load attempt(s) had been cut short (crash or kill); recorded as interrupted`);
+    }
+    return this.#db.connection;
+  }
+
+  /** State for the plan; a dry run reads it without creating or changing the database. */
+  async currentState(exportName: string): Promise<Map<string, CurrentPeriod>> {
+    if (!this.req.dryRun) return currentPeriods(await this.db(), exportName);
+    if (!existsSync(this.req.database)) return new Map();
+    const ro = await openDatabase(this.req.database, { readOnly: true }).catch((err) => {
+      throw describeOpenError(err, this.req.database);
+    });
+    try {
+      const exists = await ro.connection.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = 'periods'");
+      if (Number(exists.getRows()[0][0]) === 0) return new Map();
+      return await currentPeriods(ro.connection, exportName);
+    } finally {
+      ro.connection.closeSync();
+      ro.instance.closeSync();
+    }
+  }
+
+  close(): void {
+    if (this.#db) {
+      this.#db.connection.closeSync();
+      this.#db.instance.closeSync();
+      this.#db = undefined;
+    }
+  }
+
+  async planExport(exp: ExportSource, client: S3Client): Promise<PlannedPeriod[]> {
+    const tablePrefix = cleanExportName(exp.name);
+    const { curVersion, periods } = await discoverPeriods({
+      client,
+      bucket: exp.bucket,
+      prefix: exp.prefix,
+      name: exp.name,
+      curVersion: exp.curVersion,
+      signal: this.req.signal,
+    });
+    const selected = periods.filter((p) => inRange(p.period, this.req.start, this.req.end));
+    this.log.debug(`${exp.name}: ${periods.length} billing period(s) in s3://${exp.bucket}/${exp.prefix}, ${selected.length} selected`);
+    const state = await this.currentState(exp.name);
+    const plans: PlannedPeriod[] = [];
+    for (const discovered of selected) {
+      if (this.req.signal.aborted) throw new InterruptedError();
+      const current = state.get(discovered.period);
+      const base = { export: exp, tablePrefix, curVersion, discovered, current };
+      try {
+        const obj = await getText(client, exp.bucket, discovered.manifestKey, this.req.signal);
+        const manifest =
+          curVersion === "v1"
+            ? parseLegacyManifest(obj.text, discovered.manifestKey, exp.bucket)
+            : parseCur2Manifest(obj.text, discovered.manifestKey, exp.bucket, obj.etag);
+        const changed = !current || current.version !== manifest.version;
+        const action = changed || this.req.force ? "import" : "skip";
+        const reason = !current ? "new" : changed ? "changed" : this.req.force ? "forced" : "unchanged";
+        plans.push({ ...base, manifest, manifestEtag: obj.etag, action, reason });
+      } catch (err) {
+        if (err instanceof InterruptedError) throw err;
+        plans.push({ ...base, action: "failed", reason: null, error: errorMessage(err) });
+      }
+    }
+    return plans;
+  }
+
+  async download(plan: PlannedPeriod, client: S3Client): Promise<Spooled> {
+    const manifest = plan.manifest!;
+    const dir = mkdtempSync(join(this.spoolRoot, `${SPOOL_PREFIX}${process.pid}-`));
+    try {
+      const files: LocalFile[] = manifest.files.map((f, i) => {
+        const name = `${String(i + 1).padStart(5, "0")}-${safeName(f.key)}`;
+        return {
+          path: join(dir, name),
+          source: s3Url(f.bucket, f.key),
+          format: manifest.format,
+          gzip: manifest.compression === "gzip" || f.key.endsWith(".gz"),
+        };
+      });
+      let done = 0;
+      let filesDone = 0;
+      const total = files.length;
+      let expected = 0;
+      const label = `${plan.export.name} ${plan.discovered.period}: downloading`;
+      this.req.progress.phase(`${label} ${total} file(s)`);
+      let next = 0;
+      const worker = async () => {
+        while (next < files.length) {
+          const i = next++;
+          const ref = manifest.files[i];
+          const res = await downloadObject(client, ref.bucket, ref.key, files[i].path, {
+            signal: this.req.signal,
+            onBytes: (n) => {
+              done += n;
+              this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
+            },
+          });
+          expected += 0;
+          filesDone += 1;
+          if (manifest.compression === "zip") {
+            const csv = files[i].path.replace(/\.zip$/i, "");
+            try {
+              await unzipSingleCsv(files[i].path, csv);
+            } catch (err) {
+              throw new AppError(`${files[i].source}: cannot unpack the ZIP file: ${errorMessage(err)}`);
+            }
+            rmSync(files[i].path, { force: true });
+            files[i] = { ...files[i], path: csv, gzip: false };
+          }
+          this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
+          void res;
+        }
+      };
+      const concurrency = Math.max(1, Math.min(this.req.concurrency ?? 4, files.length));
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      // Overwrite mode rewrites files in place: if the manifest changed while we read, the files may mix deliveries.
+      const again = await getText(client, plan.export.bucket, plan.discovered.manifestKey, this.req.signal);
+      if (plan.manifestEtag && again.etag !== plan.manifestEtag) {
+        throw new AppError(`${s3Url(plan.export.bucket, plan.discovered.manifestKey)} changed while the period was downloading; run the import again`);
+      }
+      return { dir, files, bytes: done };
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  result(plan: PlannedPeriod, outcome: Outcome, extra: Partial<PeriodOutcome> = {}): PeriodOutcome {
+    const r: PeriodOutcome = {
+      export: plan.export.name,
+      period: plan.discovered.period,
+      version: plan.manifest?.version ?? null,
+      previousVersion: plan.current?.version ?? null,
+      reason: plan.reason,
+      files: plan.manifest?.files.length ?? 0,
+      bytes: 0,
+      rows: plan.current && outcome === "up to date" ? plan.current.rows : null,
+      seconds: 0,
+      outcome,
+      error: plan.error ?? null,
+      ...extra,
+    };
+    this.results.push(r);
+    return r;
+  }
+
+  async runExport(exp: ExportSource): Promise<void> {
+    const client = await createS3Client(exp, this.req.env);
+    try {
+      let plans: PlannedPeriod[];
+      try {
+        plans = await this.planExport(exp, client);
+      } catch (err) {
+        if (err instanceof InterruptedError) throw err;
+        if (err instanceof AppError && err.exitCode === 2) throw err;
+        this.results.push({
+          export: exp.name,
+          period: "-",
+          version: null,
+          previousVersion: null,
+          reason: null,
+          files: 0,
+          bytes: 0,
+          rows: null,
+          seconds: 0,
+          outcome: "failed",
+          error: errorMessage(err),
+        });
+        this.log.error(`${exp.name}: ${errorMessage(err)}`);
+        return;
+      }
+      if (this.req.pick) {
+        const picked = await this.req.pick(plans);
+        plans = plans.filter((p) => picked.has(periodKey(exp.name, p.discovered.period)));
+        for (const p of plans) if (p.action === "skip") p.action = "import";
+      }
+      if (plans.length > 0 && !this.req.dryRun) {
+        const con = await this.db();
+        await registerExport(
+          con,
+          {
+            name: exp.name,
+            tablePrefix: plans[0].tablePrefix,
+            flavour: plans.find((p) => p.manifest) ? flavourOf(plans[0].curVersion, plans.find((p) => p.manifest)!.manifest!) : plans[0].curVersion === "v1" ? "legacy" : "cur2",
+            curVersion: plans[0].curVersion,
+            bucket: exp.bucket,
+            prefix: exp.prefix,
+          },
+          this.req.now(),
+        );
+      }
+      for (const p of plans) {
+        if (p.action === "failed") {
+          this.result(p, "failed");
+          this.log.error(`${exp.name} ${p.discovered.period}: ${p.error}`);
+          if (!this.req.dryRun) await this.recordFailure(p, p.error ?? "failed");
+        } else if (p.action === "skip") this.result(p, "up to date");
+        else if (this.req.dryRun) this.result(p, "would import");
+      }
+      if (this.req.dryRun) return;
+      await this.importPlans(plans.filter((p) => p.action === "import"), client);
+    } finally {
+      client.destroy();
+    }
+  }
+
+  /** Download period i+1 while period i loads; at most two periods are spooled at once. */
+  async importPlans(plans: PlannedPeriod[], client: S3Client): Promise<void> {
+    const start = (p: PlannedPeriod) => {
+      const began = performance.now();
+      const promise = this.download(p, client).then(
+        (s) => ({ ok: true as const, spooled: s, began }),
+        (error: unknown) => ({ ok: false as const, error, began }),
+      );
+      return promise;
+    };
+    let pending = plans.length ? start(plans[0]) : undefined;
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i];
+      const got = await pending!;
+      pending = undefined;
+      if (this.req.signal.aborted) {
+        if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
+        throw new InterruptedError();
+      }
+      if (i + 1 < plans.length) pending = start(plans[i + 1]);
+      try {
+        if (!got.ok) throw got.error;
+        await this.loadOne(plan, got.spooled, got.began);
+      } catch (err) {
+        if (err instanceof InterruptedError || this.req.signal.aborted) {
+          const rest = await pending;
+          if (rest?.ok) rmSync(rest.spooled.dir, { recursive: true, force: true });
+          throw new InterruptedError();
+        }
+        const message = errorMessage(err);
+        this.req.progress.clear();
+        this.log.error(`${plan.export.name} ${plan.discovered.period}: ${message}`);
+        this.result(plan, "failed", { error: message, seconds: (performance.now() - got.began) / 1000 });
+        if (!got.ok) await this.recordFailure(plan, message);
+      } finally {
+        if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
+      }
+    }
+  }
+
+  async recordFailure(plan: PlannedPeriod, message: string): Promise<void> {
+    const con = await this.db();
+    const id = await startAttempt(con, {
+      export: plan.export.name,
+      period: plan.discovered.period,
+      version: plan.manifest?.version ?? "",
+      manifestKey: plan.discovered.manifestKey,
+      manifestEtag: plan.manifestEtag ?? "",
+      files: plan.manifest?.files.length ?? 0,
+      bytes: 0,
+      startedAt: this.req.now(),
+    });
+    await finishAttempt(con, id, "failed", message, this.req.now());
+  }
+
+  async loadOne(plan: PlannedPeriod, spooled: Spooled, began: number): Promise<void> {
+    const con = await this.db();
+    const manifest = plan.manifest!;
+    const id = await startAttempt(con, {
+      export: plan.export.name,
+      period: plan.discovered.period,
+      version: manifest.version,
+      manifestKey: plan.discovered.manifestKey,
+      manifestEtag: plan.manifestEtag ?? "",
+      files: spooled.files.length,
+      bytes: spooled.bytes,
+      startedAt: this.req.now(),
+    });
+    this.req.progress.phase(`${plan.export.name} ${plan.discovered.period}: loading ${spooled.files.length} file(s) into DuckDB`);
+    try {
+      const { rows } = await loadPeriod(con, {
+        exportName: plan.export.name,
+        tablePrefix: plan.tablePrefix,
+        period: plan.discovered.period,
+        flavour: flavourOf(plan.curVersion, manifest),
+        version: manifest.version,
+        files: spooled.files,
+        columns: manifest.columns,
+        attemptId: id,
+        bytes: spooled.bytes,
+        signal: this.req.signal,
+        now: this.req.now,
+      });
+      const seconds = (performance.now() - began) / 1000;
+      this.req.progress.clear();
+      this.log.info(`${plan.export.name} ${plan.discovered.period}: imported ${rows.toLocaleString("en-US")} rows (version ${manifest.version})`);
+      this.result(plan, "imported", { rows, bytes: spooled.bytes, seconds });
+    } catch (err) {
+      const interrupted = err instanceof InterruptedError || this.req.signal.aborted;
+      await finishAttempt(con, id, interrupted ? "interrupted" : "failed", interrupted ? "interrupted (Ctrl-C)" : errorMessage(err), this.req.now());
+      throw err;
+    }
+  }
+}
+
+function describeOpenError(err: unknown, path: string): AppError {
+  const text = errorMessage(err);
+  const lock = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(text);
+  if (lock) {
+    return new AppError(`the database ${path} is in use by another finops (or DuckDB) process: ${lock[1]}, PID ${lock[2]}`, {
+      hint: "Wait for it to finish, or use another --database.",
+    });
+  }
+  return new AppError(`cannot open the database ${path}: ${text.split("\n")[0]}`);
+}
+
+export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
+  const prefixes = new Map<string, string>();
+  for (const exp of req.exports) {
+    const prefix = cleanExportName(exp.name);
+    const other = prefixes.get(prefix);
+    if (other !== undefined && other !== exp.name) {
+      throw new AppError(`exports "${other}" and "${exp.name}" would share the tables aws_billing.${prefix}_*`, {
+        hint: "Export names that differ only in case or punctuation cannot live in one database.",
+        exitCode: 2,
+      });
+    }
+    prefixes.set(prefix, exp.name);
+  }
+  const run = new ImportRun(req);
+  if (!req.dryRun) removeStaleSpools(run.spoolRoot);
+  try {
+    for (const exp of req.exports) {
+      if (req.signal.aborted) throw new InterruptedError();
+      await run.runExport(exp);
+    }
+  } finally {
+    req.progress.clear();
+    run.close();
+  }
+  return run.results;
+}
+
+export function spoolSize(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir)) total += statSync(join(dir, e)).size;
+  return total;
+}

@@ -1,0 +1,29 @@
+/** The --pick prompt: a multi-select of billing periods (consola's prompt, on stderr), new and changed pre-selected. */
+import { createConsola } from "consola";
+import type { FinopsContext } from "../context.ts";
+import type { PlannedPeriod } from "../cur/import.ts";
+import { InterruptedError } from "../errors.ts";
+
+export function periodPicker(ctx: FinopsContext) {
+  return async (plans: PlannedPeriod[]): Promise<Set<string>> => {
+    if (plans.length === 0) return new Set();
+    const prompt = createConsola({ stdout: ctx.stderr as NodeJS.WriteStream, stderr: ctx.stderr as NodeJS.WriteStream });
+    const state = (p: PlannedPeriod) =>
+      p.action === "failed" ? `manifest error` : p.reason === "new" ? "new" : p.reason === "changed" ? "changed" : `up to date (${p.current?.rows ?? 0} rows)`;
+    const options = plans.map((p) => ({
+      value: `${p.export.name}/${p.discovered.period}`,
+      label: `${p.export.name} ${p.discovered.period}`,
+      hint: state(p),
+    }));
+    const initial = plans.filter((p) => p.reason === "new" || p.reason === "changed").map((p) => `${p.export.name}/${p.discovered.period}`);
+    const answer = await prompt.prompt(`Billing periods of ${plans[0].export.name} to import (space to toggle, enter to confirm)`, {
+      type: "multiselect",
+      options,
+      initial,
+      required: false,
+      cancel: "symbol",
+    });
+    if (typeof answer === "symbol" || answer === undefined) throw new InterruptedError("cancelled");
+    return new Set((answer as unknown as (string | { value: string })[]).map((a) => (typeof a === "string" ? a : a.value)));
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Progress on stderr: redrawn in place on a terminal, occasional plain lines otherwise (cron, CI logs).
+ */
+import type { Writable } from "node:stream";
+import { formatBytes, formatCount } from "./table.ts";
+
+export interface ProgressSink {
+  phase(text: string): void;
+  bytes(done: number, total: number, filesDone: number, files: number): void;
+  line(text: string): void;
+  clear(): void;
+}
+
+export class NullProgress implements ProgressSink {
+  phase(): void {}
+  bytes(): void {}
+  line(): void {}
+  clear(): void {}
+}
+
+export class StderrProgress implements ProgressSink {
+  #label = "";
+  #last = 0;
+  #drawn = false;
+  constructor(
+    private readonly stream: Writable,
+    private readonly tty: boolean,
+    private readonly plainEveryMs = 5_000,
+  ) {}
+
+  phase(text: string): void {
+    this.#label = text;
+    if (this.tty) this.#draw(text);
+    else {
+      this.stream.write(`${text}\n`);
+      this.#last = Date.now();
+    }
+  }
+
+  bytes(done: number, total: number, filesDone: number, files: number): void {
+    const text = `${this.#label}: ${filesDone}/${files} files, ${formatBytes(done)} of ${formatBytes(total)}`;
+    const now = Date.now();
+    if (this.tty) {
+      if (now - this.#last >= 100 || done === total) {
+        this.#draw(text);
+        this.#last = now;
+      }
+    } else if (now - this.#last >= this.plainEveryMs) {
+      this.stream.write(`${text}\n`);
+      this.#last = now;
+    }
+  }
+
+  line(text: string): void {
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  clear(): void {
+    if (this.tty && this.#drawn) {
+      this.stream.write("\r\x1b[K");
+      this.#drawn = false;
+    }
+  }
+
+  #draw(text: string): void {
+    this.stream.write(`\r\x1b[K${text}`);
+    this.#drawn = true;
+  }
+}
+
+export function rowsText(n: number): string {
+  return `${formatCount(n)} rows`;
+}
