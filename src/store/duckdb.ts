@@ -42,17 +42,31 @@ export interface OpenOptions {
 export type Connection = InstanceType<Api["DuckDBConnection"]>;
 export type Instance = InstanceType<Api["DuckDBInstance"]>;
 
+/**
+ * The catalog name finops attaches the database file under. DuckDB names a catalog after its file, so the default
+ * `finops.duckdb` would be catalog `finops`, and every reference to the state schema `finops` would be ambiguous.
+ * finops therefore opens an in-memory instance and attaches the file under this fixed name.
+ */
+export const CATALOG = "finops_db";
+
 export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<{ instance: Instance; connection: Connection }> {
   const { DuckDBInstance } = await loadDuckDB();
   // No TimeZone setting: it needs the ICU extension, which is not bundled. TIMESTAMP columns hold UTC values.
   const options: Record<string, string> = {};
-  if (opts.readOnly) options.access_mode = "READ_ONLY";
   if (opts.memoryLimit) options.memory_limit = opts.memoryLimit;
   if (opts.threads) options.threads = String(opts.threads);
-  if (opts.tempDirectory) options.temp_directory = opts.tempDirectory;
-  const instance = await DuckDBInstance.create(path, options);
-  const connection = await instance.connect();
-  return { instance, connection };
+  // Spill beside the database file (an in-memory instance would otherwise spill into ./.tmp of the working folder).
+  options.temp_directory = opts.tempDirectory ?? `${path}.tmp`;
+  const instance = await DuckDBInstance.create(":memory:", options);
+  try {
+    const connection = await instance.connect();
+    await connection.run(`ATTACH ${literal(path)} AS ${ident(CATALOG)}${opts.readOnly ? " (READ_ONLY)" : ""}`);
+    await connection.run(`USE ${ident(CATALOG)}`);
+    return { instance, connection };
+  } catch (err) {
+    instance.closeSync();
+    throw err;
+  }
 }
 
 /** Quote an SQL identifier. Every identifier finops puts into SQL goes through here; values are bound as parameters. */
