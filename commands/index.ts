@@ -3,5 +3,6 @@ import type { FinopsCommandClass } from "../src/cli.ts";
 import { ImportCurCommand } from "./aws/import-cur.ts";
 import { AwsHelpCommand } from "./aws/index.ts";
 import { DoctorCommand } from "./doctor.ts";
+import { QueryCommand } from "./query.ts";
 
-export const commands: FinopsCommandClass[] = [DoctorCommand, AwsHelpCommand, ImportCurCommand];
+export const commands: FinopsCommandClass[] = [DoctorCommand, QueryCommand, AwsHelpCommand, ImportCurCommand];
