@@ -1,9 +1,6 @@
 /** Tables for stdout (cli-table3) and JSON. Tables are plain (no colours) unless stdout is a terminal. */
 import Table from "cli-table3";
 
-/** No rule between body rows: one line per row, easy to read and to grep. */
-const compact = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
-
 export interface TableOptions {
   color: boolean;
   /** Right-align these column indexes (numbers). */
@@ -13,8 +10,8 @@ export interface TableOptions {
 export function renderTable(head: string[], rows: (string | number)[][], opts: TableOptions): string {
   const table = new Table({
     head,
-    chars: compact,
-    style: { head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] },
+    // compact: one line per row (a rule under the header only), easy to read and to grep.
+    style: { compact: true, head: opts.color ? ["cyan"] : [], border: opts.color ? ["grey"] : [] },
     colAligns: head.map((_, i) => (opts.alignRight?.includes(i) ? "right" : "left")),
     wordWrap: false,
   });
@@ -23,7 +20,7 @@ export function renderTable(head: string[], rows: (string | number)[][], opts: T
 }
 
 export function renderKeyValue(rows: [string, string][], opts: TableOptions): string {
-  const table = new Table({ chars: compact, style: { head: [], border: opts.color ? ["grey"] : [] }, wordWrap: false });
+  const table = new Table({ style: { compact: true, head: [], border: opts.color ? ["grey"] : [] }, wordWrap: false });
   for (const [k, v] of rows) table.push({ [k]: v });
   return `${table.toString()}\n`;
 }
