@@ -2,7 +2,18 @@
 import type { FinopsCommandClass } from "../src/cli.ts";
 import { ImportCurCommand } from "./aws/import-cur.ts";
 import { AwsHelpCommand } from "./aws/index.ts";
+import { ListExportsCommand } from "./aws/list-exports.ts";
+import { ListManifestsCommand } from "./aws/list-manifests.ts";
+import { ShowStateCommand } from "./aws/show-state.ts";
 import { DoctorCommand } from "./doctor.ts";
 import { QueryCommand } from "./query.ts";
 
-export const commands: FinopsCommandClass[] = [DoctorCommand, QueryCommand, AwsHelpCommand, ImportCurCommand];
+export const commands: FinopsCommandClass[] = [
+  ImportCurCommand,
+  ListManifestsCommand,
+  ListExportsCommand,
+  ShowStateCommand,
+  AwsHelpCommand,
+  QueryCommand,
+  DoctorCommand,
+];

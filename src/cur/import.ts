@@ -51,6 +51,7 @@ export interface PlannedPeriod {
   discovered: DiscoveredPeriod;
   manifest?: ParsedManifest;
   manifestEtag?: string;
+  manifestLastModified?: Date;
   current?: CurrentPeriod;
   action: "import" | "skip" | "failed";
   reason: PeriodOutcome["reason"];
@@ -201,7 +202,7 @@ class ImportRun {
         const changed = !current || current.version !== manifest.version;
         const action = changed || this.req.force ? "import" : "skip";
         const reason = !current ? "new" : changed ? "changed" : this.req.force ? "forced" : "unchanged";
-        plans.push({ ...base, manifest, manifestEtag: obj.etag, action, reason });
+        plans.push({ ...base, manifest, manifestEtag: obj.etag, manifestLastModified: obj.lastModified, action, reason });
       } catch (err) {
         if (err instanceof InterruptedError) throw err;
         plans.push({ ...base, action: "failed", reason: null, error: errorMessage(err) });
@@ -487,4 +488,46 @@ export function spoolSize(dir: string): number {
   let total = 0;
   for (const e of readdirSync(dir)) total += statSync(join(dir, e)).size;
   return total;
+}
+
+export interface ManifestRow {
+  export: string;
+  period: Period;
+  version: string | null;
+  files: number | null;
+  manifestKey: string;
+  manifestLastModified: string | null;
+  state: "new" | "changed" | "up to date" | "error";
+  rowsHeld: number | null;
+  versionHeld: string | null;
+  error: string | null;
+}
+
+/** What the bucket holds per billing period against what the database holds: one small GET per period, no data. */
+export async function listManifests(req: Omit<ImportRequest, "force" | "dryRun" | "pick" | "progress">): Promise<ManifestRow[]> {
+  const run = new ImportRun({ ...req, force: false, dryRun: true, progress: { phase() {}, bytes() {}, line() {}, clear() {} } });
+  const rows: ManifestRow[] = [];
+  for (const exp of req.exports) {
+    const client = await createS3Client(exp, req.env);
+    try {
+      const plans = await run.planExport(exp, client);
+      for (const p of plans) {
+        rows.push({
+          export: exp.name,
+          period: p.discovered.period,
+          version: p.manifest?.version ?? null,
+          files: p.manifest?.files.length ?? null,
+          manifestKey: p.discovered.manifestKey,
+          manifestLastModified: p.manifestLastModified?.toISOString() ?? null,
+          state: p.action === "failed" ? "error" : p.reason === "new" ? "new" : p.reason === "changed" ? "changed" : "up to date",
+          rowsHeld: p.current?.rows ?? null,
+          versionHeld: p.current?.version ?? null,
+          error: p.error ?? null,
+        });
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+  return rows;
 }

@@ -1,0 +1,25 @@
+import { BaseCommand } from "../_base.ts";
+
+export class ListExportsCommand extends BaseCommand {
+  static override paths = [["aws", "list-exports"]];
+  static override usage = BaseCommand.Usage({
+    category: "AWS",
+    description: "What the database holds, per export",
+    details: `
+      For each export in the database: its flavour (legacy CUR, CUR 2.0, FOCUS), where it comes from, how many billing
+      periods it holds (first–last), rows, the last import, and the view to query.
+    `,
+    examples: [["List exports", "$0 aws list-exports"], ["As JSON", "$0 aws list-exports --json"]],
+  });
+
+  async run(): Promise<number> {
+    const [{ loadSettings }, { exportSummaries }, { renderExports }] = await Promise.all([
+      import("../../src/config/index.ts"),
+      import("../../src/store/reports.ts"),
+      import("../../src/output/lists.ts"),
+    ]);
+    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    this.out(renderExports(await exportSummaries(settings.database), { json: this.json, tty: this.context.stdoutIsTTY }));
+    return 0;
+  }
+}

@@ -1,0 +1,40 @@
+import { Option } from "clipanion";
+import { BaseCommand } from "../_base.ts";
+
+export class ShowStateCommand extends BaseCommand {
+  static override paths = [["aws", "show-state"]];
+  static override usage = BaseCommand.Usage({
+    category: "AWS",
+    description: "The current version of each billing period, or one period's load history",
+    details: `
+      Without --billing-period: the version held for each billing period (of one export with -e), its rows, files,
+      bytes and when it was imported. With --billing-period YYYY-MM: every load attempt of that period, with failures
+      and their errors; the current one is marked.
+    `,
+    examples: [
+      ["Every period", "$0 aws show-state"],
+      ["One period's history", "$0 aws show-state -e my-cur --billing-period 2025-08"],
+    ],
+  });
+
+  exportName = Option.String("-e,--export-name", { description: "Only this export" });
+  billingPeriod = Option.String("--billing-period", { description: "Show the load history of this period (YYYY-MM)" });
+
+  async run(): Promise<number> {
+    const [{ loadSettings }, reports, { renderHistory, renderPeriods }, { parseMonth }] = await Promise.all([
+      import("../../src/config/index.ts"),
+      import("../../src/store/reports.ts"),
+      import("../../src/output/lists.ts"),
+      import("../../src/cur/naming.ts"),
+    ]);
+    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const o = { json: this.json, tty: this.context.stdoutIsTTY };
+    if (this.billingPeriod) {
+      const period = parseMonth(this.billingPeriod, "--billing-period");
+      this.out(renderHistory(await reports.loadHistory(settings.database, period, this.exportName), o));
+    } else {
+      this.out(renderPeriods(await reports.periodStates(settings.database, this.exportName), o));
+    }
+    return 0;
+  }
+}
