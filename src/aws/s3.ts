@@ -91,6 +91,8 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Called with the number of new bytes written. */
   onBytes?: (n: number) => void;
+  /** Called once with the object's size, when the first response arrives. */
+  onSize?: (size: number) => void;
   /** A body that delivers nothing for this long fails and resumes. */
   idleTimeoutMs?: number;
   /** How many times a broken or stalled body is resumed. */
@@ -149,6 +151,7 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
         if (etag === undefined) {
           etag = res.ETag ?? "";
           total = res.ContentLength === undefined ? undefined : Number(res.ContentLength);
+          if (total !== undefined) opts.onSize?.(total);
         }
         await pump(body, async (chunk) => {
           await file.write(chunk, 0, chunk.length, received);

@@ -235,14 +235,16 @@ class ImportRun {
         while (next < files.length) {
           const i = next++;
           const ref = manifest.files[i];
-          const res = await downloadObject(client, ref.bucket, ref.key, files[i].path, {
+          await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
+            onSize: (size) => {
+              expected += size;
+            },
             onBytes: (n) => {
               done += n;
               this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
             },
           });
-          expected += 0;
           filesDone += 1;
           if (manifest.compression === "zip") {
             const csv = files[i].path.replace(/\.zip$/i, "");
@@ -255,7 +257,6 @@ class ImportRun {
             files[i] = { ...files[i], path: csv, gzip: false };
           }
           this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
-          void res;
         }
       };
       const concurrency = Math.max(1, Math.min(this.req.concurrency ?? 4, files.length));
