@@ -434,6 +434,7 @@ class ImportRun {
         bytes: spooled.bytes,
         signal: this.req.signal,
         now: this.req.now,
+        onProgress: (pct) => this.req.progress.percent(pct),
       });
       const seconds = (performance.now() - began) / 1000;
       this.req.progress.clear();
@@ -506,7 +507,7 @@ export interface ManifestRow {
 
 /** What the bucket holds per billing period against what the database holds: one small GET per period, no data. */
 export async function listManifests(req: Omit<ImportRequest, "force" | "dryRun" | "pick" | "progress">): Promise<ManifestRow[]> {
-  const run = new ImportRun({ ...req, force: false, dryRun: true, progress: { phase() {}, bytes() {}, line() {}, clear() {} } });
+  const run = new ImportRun({ ...req, force: false, dryRun: true, progress: { phase() {}, percent() {}, bytes() {}, line() {}, clear() {} } });
   const rows: ManifestRow[] = [];
   for (const exp of req.exports) {
     const client = await createS3Client(exp, req.env);

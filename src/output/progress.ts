@@ -6,6 +6,8 @@ import { formatBytes, formatCount } from "./table.ts";
 
 export interface ProgressSink {
   phase(text: string): void;
+  /** A share of the current phase, 0–100. */
+  percent(p: number): void;
   bytes(done: number, total: number, filesDone: number, files: number): void;
   line(text: string): void;
   clear(): void;
@@ -13,6 +15,7 @@ export interface ProgressSink {
 
 export class NullProgress implements ProgressSink {
   phase(): void {}
+  percent(): void {}
   bytes(): void {}
   line(): void {}
   clear(): void {}
@@ -42,6 +45,20 @@ export class StderrProgress implements ProgressSink {
     const now = Date.now();
     if (this.tty) {
       if (now - this.#last >= 100 || done === total) {
+        this.#draw(text);
+        this.#last = now;
+      }
+    } else if (now - this.#last >= this.plainEveryMs) {
+      this.stream.write(`${text}\n`);
+      this.#last = now;
+    }
+  }
+
+  percent(p: number): void {
+    const text = `${this.#label}: ${Math.floor(p)}%`;
+    const now = Date.now();
+    if (this.tty) {
+      if (now - this.#last >= 100) {
         this.#draw(text);
         this.#last = now;
       }

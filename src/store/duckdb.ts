@@ -62,6 +62,8 @@ export async function openDatabase(path: string, opts: OpenOptions = {}): Promis
     const connection = await instance.connect();
     await connection.run(`ATTACH ${literal(path)} AS ${ident(CATALOG)}${opts.readOnly ? " (READ_ONLY)" : ""}`);
     await connection.run(`USE ${ident(CATALOG)}`);
+    // Query progress is tracked (read through connection.progress) but never printed by DuckDB itself.
+    await connection.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
     return { instance, connection };
   } catch (err) {
     instance.closeSync();

@@ -35,6 +35,8 @@ export interface LoadSpec {
   bytes: number;
   signal?: AbortSignal;
   now: () => Date;
+  /** Called a few times a second while DuckDB reads the files, with the share done (0–100). */
+  onProgress?: (percent: number) => void;
 }
 
 export class LoadError extends AppError {
@@ -164,11 +166,19 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
   spec.signal?.addEventListener("abort", onAbort, { once: true });
   await con.run("BEGIN TRANSACTION");
   try {
+    const poll = spec.onProgress
+      ? setInterval(() => {
+          const pct = Number(con.progress.percentage);
+          if (pct >= 0) spec.onProgress?.(pct);
+        }, 250)
+      : undefined;
     try {
       await con.run(`CREATE OR REPLACE TABLE ${qualified} AS\n${select.sql}`);
     } catch (err) {
       if (spec.signal?.aborted) throw new InterruptedError();
       throw new LoadError(explainLoadError(err, spec.files), err);
+    } finally {
+      clearInterval(poll);
     }
     if (spec.signal?.aborted) throw new InterruptedError();
     const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${qualified}`)).getRows()[0][0]);
