@@ -5,6 +5,7 @@ import { AwsHelpCommand } from "./aws/index.ts";
 import { ListExportsCommand } from "./aws/list-exports.ts";
 import { ListManifestsCommand } from "./aws/list-manifests.ts";
 import { ShowStateCommand } from "./aws/show-state.ts";
+import { ConfigInitCommand, ConfigShowCommand } from "./config.ts";
 import { DoctorCommand } from "./doctor.ts";
 import { QueryCommand } from "./query.ts";
 
@@ -15,5 +16,7 @@ export const commands: FinopsCommandClass[] = [
   ShowStateCommand,
   AwsHelpCommand,
   QueryCommand,
+  ConfigShowCommand,
+  ConfigInitCommand,
   DoctorCommand,
 ];

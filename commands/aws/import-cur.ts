@@ -43,7 +43,7 @@ export class ImportCurCommand extends SourceCommand {
     const start = this.startDate ? parseMonth(this.startDate, "--start-date") : undefined;
     const end = this.endDate ? parseMonth(this.endDate, "--end-date") : undefined;
     if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
-    const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings);
+    const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings, this.context.env);
     if (this.pick && !(this.context.stdinIsTTY && this.context.stderrIsTTY)) {
       throw new UsageError("--pick needs a terminal to ask on; without one, choose periods with --start-date/--end-date");
     }

@@ -23,7 +23,7 @@ export class ListManifestsCommand extends SourceCommand {
     ]);
     const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
     const rows = await listManifests({
-      exports: resolveExports(this.sourceFlags(), settings),
+      exports: resolveExports(this.sourceFlags(), settings, this.context.env),
       database: settings.database,
       start: this.startDate ? parseMonth(this.startDate, "--start-date") : undefined,
       end: this.endDate ? parseMonth(this.endDate, "--end-date") : undefined,

@@ -83,14 +83,32 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
   return (issue.path ?? []).map((p) => (typeof p.key === "number" ? `[${p.key}]` : `.${String(p.key)}`)).join("").replace(/^\./, "");
 }
 
+/**
+ * The line a TOML syntax error is on. Bun's parser does not say (its error's line/column point into finops), so find
+ * the longest prefix of whole lines that parses: the error is on the next line (or where the construct that is never
+ * closed begins).
+ */
+export function tomlErrorLine(text: string): number {
+  const lines = text.split("\n");
+  let lastGood = 0;
+  for (let k = 1; k <= lines.length; k++) {
+    try {
+      Bun.TOML.parse(lines.slice(0, k).join("\n"));
+      lastGood = k;
+    } catch {
+      /* keep looking */
+    }
+  }
+  return Math.min(lastGood + 1, lines.length);
+}
+
 export function parseConfigText(text: string, file: string): ConfigFile {
   let raw: unknown;
   try {
     raw = Bun.TOML.parse(text);
   } catch (err) {
-    const e = err as { message?: string; line?: number; column?: number };
-    const where = e.line ? `${file}:${e.line}${e.column ? `:${e.column}` : ""}` : file;
-    throw new ConfigError(`${where}: not valid TOML: ${e.message ?? String(err)}`);
+    const message = ((err as Error).message ?? String(err)).replace(/^TOML Parse error: /, "");
+    throw new ConfigError(`${file}:${tomlErrorLine(text)}: not valid TOML: ${message}`);
   }
   const result = v.safeParse(ConfigFileSchema, raw);
   if (!result.success) {

@@ -17,17 +17,35 @@ export interface SourceFlags {
   all?: boolean;
 }
 
-function fromConfig(e: ExportConfig, s: Settings): ExportSource {
+type Env = Record<string, string | undefined>;
+
+/**
+ * Precedence: flag > environment > config file > default. A setting written on the export itself in the file is
+ * part of that export (its bucket's region, the role to read it with) and wins over the environment; the file's
+ * [aws] defaults yield to the standard AWS variables.
+ */
+function awsDefaults(s: Settings, env: Env) {
+  return {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION ? undefined : s.aws.region,
+    profile: env.AWS_PROFILE ? undefined : s.aws.profile,
+    endpointUrl: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL ? undefined : s.aws.endpoint_url,
+    roleArn: s.aws.role_arn,
+    externalId: s.aws.external_id,
+  };
+}
+
+function fromConfig(e: ExportConfig, s: Settings, env: Env): ExportSource {
+  const d = awsDefaults(s, env);
   return {
     name: e.name,
     bucket: e.bucket,
     prefix: e.prefix ?? "",
     curVersion: e.cur_version,
-    region: e.region ?? s.aws.region,
-    profile: e.profile ?? s.aws.profile,
-    roleArn: e.role_arn ?? s.aws.role_arn,
-    externalId: e.external_id ?? s.aws.external_id,
-    endpointUrl: e.endpoint_url ?? s.aws.endpoint_url,
+    region: e.region ?? d.region,
+    profile: e.profile ?? d.profile,
+    roleArn: e.role_arn ?? d.roleArn,
+    externalId: e.external_id ?? d.externalId,
+    endpointUrl: e.endpoint_url ?? d.endpointUrl,
   };
 }
 
@@ -42,7 +60,7 @@ function cleanPrefix(prefix: string): string {
   return prefix.replace(/^\/+/, "");
 }
 
-export function resolveExports(flags: SourceFlags, settings: Settings): ExportSource[] {
+export function resolveExports(flags: SourceFlags, settings: Settings, env: Env): ExportSource[] {
   const curVersion = checkCurVersion(flags.curVersion);
   const overrides = (e: ExportSource): ExportSource => ({
     ...e,
@@ -62,10 +80,10 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
         hint: "Write one with `finops config init`, or name one export with --bucket and --export-name.",
       });
     }
-    return settings.exports.map((e) => overrides(fromConfig(e, settings)));
+    return settings.exports.map((e) => overrides(fromConfig(e, settings, env)));
   }
   const configured = flags.exportName ? settings.exports.find((e) => e.name === flags.exportName) : settings.exports.length === 1 && !flags.bucket ? settings.exports[0] : undefined;
-  if (configured) return [overrides(fromConfig(configured, settings))];
+  if (configured) return [overrides(fromConfig(configured, settings, env))];
   if (!flags.exportName) {
     throw new UsageError(
       settings.exports.length > 1
@@ -74,16 +92,5 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
     );
   }
   if (!flags.bucket) throw new UsageError(`export "${flags.exportName}" is not in the config file: give its --bucket`);
-  return [
-    overrides({
-      name: flags.exportName,
-      bucket: flags.bucket,
-      prefix: "",
-      region: settings.aws.region,
-      profile: settings.aws.profile,
-      roleArn: settings.aws.role_arn,
-      externalId: settings.aws.external_id,
-      endpointUrl: settings.aws.endpoint_url,
-    }),
-  ];
+  return [overrides({ name: flags.exportName, bucket: flags.bucket, prefix: "", ...awsDefaults(settings, env) })];
 }
