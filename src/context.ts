@@ -26,13 +26,14 @@ export type LogLevel = "quiet" | "normal" | "verbose";
  */
 export function createLogger(ctx: Pick<FinopsContext, "stderr" | "stderrIsTTY" | "env">, level: LogLevel): ConsolaInstance {
   const stream = ctx.stderr as unknown as NodeJS.WriteStream;
-  return createConsola({
+  const options = {
     level: level === "quiet" ? LogLevels.warn : level === "verbose" ? LogLevels.debug : LogLevels.info,
     stdout: stream,
     stderr: stream,
     fancy: ctx.stderrIsTTY && !ctx.env.CI,
     formatOptions: { date: false, colors: ctx.stderrIsTTY && !ctx.env.NO_COLOR, compact: true },
-  });
+  };
+  return createConsola(options as Parameters<typeof createConsola>[0]);
 }
 
 export function writeLine(stream: Writable, text: string): void {

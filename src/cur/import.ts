@@ -13,7 +13,7 @@ import { createS3Client, type AwsSource } from "../aws/client.ts";
 import { downloadObject, getText, s3Url } from "../aws/s3.ts";
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
 import type { ProgressSink } from "../output/progress.ts";
-import { openDatabase, type Connection, type Instance } from "../store/duckdb.ts";
+import { openDatabase, openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
 import { loadPeriod, type Flavour, type LocalFile } from "../store/load.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
 import { discoverPeriods, inRange, type CurVersion, type DiscoveredPeriod } from "./discovery.ts";
@@ -77,6 +77,8 @@ export interface ImportRequest {
   spoolRoot?: string;
   /** How many files download at once. */
   concurrency?: number;
+  /** Wait this long for another process to release the database (--wait). */
+  waitMs?: number;
 }
 
 const SPOOL_PREFIX = "finops-spool-";
@@ -138,11 +140,12 @@ class ImportRun {
   async db(): Promise<Connection> {
     if (!this.#db) {
       mkdirSync(dirname(this.req.database), { recursive: true });
-      try {
-        this.#db = await openDatabase(this.req.database, { memoryLimit: this.req.memoryLimit });
-      } catch (err) {
-        throw describeOpenError(err, this.req.database);
-      }
+      this.#db = await openForWriting(this.req.database, {
+        memoryLimit: this.req.memoryLimit,
+        waitMs: this.req.waitMs,
+        signal: this.req.signal,
+        onWait: (e) => this.log.info(`${e.message}; waiting for it to finish…`),
+      });
       await ensureSchema(this.#db.connection);
       const abandoned = await markAbandonedAttempts(this.#db.connection, this.req.now());
       if (abandoned > 0) this.log.warn(`${abandoned} earlier load attempt(s) had been cut short (crash or kill); recorded as interrupted`);
@@ -154,9 +157,7 @@ class ImportRun {
   async currentState(exportName: string): Promise<Map<string, CurrentPeriod>> {
     if (!this.req.dryRun) return currentPeriods(await this.db(), exportName);
     if (!existsSync(this.req.database)) return new Map();
-    const ro = await openDatabase(this.req.database, { readOnly: true }).catch((err) => {
-      throw describeOpenError(err, this.req.database);
-    });
+    const ro = await openDatabase(this.req.database, { readOnly: true });
     try {
       const exists = await ro.connection.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = 'periods'");
       if (Number(exists.getRows()[0][0]) === 0) return new Map();
@@ -446,17 +447,6 @@ class ImportRun {
       throw err;
     }
   }
-}
-
-function describeOpenError(err: unknown, path: string): AppError {
-  const text = errorMessage(err);
-  const lock = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(text);
-  if (lock) {
-    return new AppError(`the database ${path} is in use by another finops (or DuckDB) process: ${lock[1]}, PID ${lock[2]}`, {
-      hint: "Wait for it to finish, or use another --database.",
-    });
-  }
-  return new AppError(`cannot open the database ${path}: ${text.split("\n")[0]}`);
 }
 
 export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {

@@ -3,6 +3,7 @@
  * `finops --help` and `finops --version` never load it.
  */
 import { createRequire } from "node:module";
+import { AppError } from "../errors.ts";
 import { dirname } from "node:path";
 import { native, type NativeInfo } from "./native.ts";
 
@@ -49,7 +50,53 @@ export type Instance = InstanceType<Api["DuckDBInstance"]>;
  */
 export const CATALOG = "finops_db";
 
+/** DuckDB lets one process write a file at a time; name the other process instead of DuckDB's long message. */
+export class DatabaseBusyError extends AppError {
+  readonly pid?: number;
+  constructor(path: string, holder: string, pid: number | undefined, readOnly: boolean) {
+    super(`the database ${path} is in use by another process (${holder}${pid ? `, PID ${pid}` : ""})`, {
+      hint: readOnly
+        ? "An import is writing it: run this again when it has finished."
+        : "Wait for it to finish (or pass --wait to wait for it), or use another --database.",
+    });
+    this.name = "DatabaseBusyError";
+    this.pid = pid;
+  }
+}
+
+export function describeOpenError(err: unknown, path: string, readOnly: boolean): AppError {
+  const text = err instanceof Error ? err.message : String(err);
+  const lock = /Conflicting lock is held in (.+?) \(PID (\d+)\)/.exec(text);
+  if (lock) return new DatabaseBusyError(path, lock[1], Number(lock[2]), readOnly);
+  if (/Could not set lock on file/.test(text)) return new DatabaseBusyError(path, "unknown", undefined, readOnly);
+  return new AppError(`cannot open the database ${path}: ${text.split("\n")[0]}`);
+}
+
 export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<{ instance: Instance; connection: Connection }> {
+  try {
+    return await openDatabaseRaw(path, opts);
+  } catch (err) {
+    throw describeOpenError(err, path, Boolean(opts.readOnly));
+  }
+}
+
+/** Open for writing; with `waitMs`, keep trying while another process holds the file. */
+export async function openForWriting(path: string, opts: OpenOptions & { waitMs?: number; signal?: AbortSignal; onWait?: (e: DatabaseBusyError) => void } = {}) {
+  const deadline = Date.now() + (opts.waitMs ?? 0);
+  let told = false;
+  for (;;) {
+    try {
+      return await openDatabase(path, opts);
+    } catch (err) {
+      if (!(err instanceof DatabaseBusyError) || Date.now() >= deadline || opts.signal?.aborted) throw err;
+      if (!told) opts.onWait?.(err);
+      told = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ instance: Instance; connection: Connection }> {
   const { DuckDBInstance } = await loadDuckDB();
   // No TimeZone setting: it needs the ICU extension, which is not bundled. TIMESTAMP columns hold UTC values.
   const options: Record<string, string> = {};
