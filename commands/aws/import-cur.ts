@@ -27,6 +27,7 @@ export class ImportCurCommand extends SourceCommand {
   all = Option.Boolean("--all", false, { description: "Import every export of the config file" });
   pick = Option.Boolean("--pick", false, { description: "Choose the billing periods interactively (terminal only)" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Show the plan; change nothing" });
+  wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 
   async run(): Promise<number> {
     const [{ loadSettings }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
@@ -62,6 +63,7 @@ export class ImportCurCommand extends SourceCommand {
       logger: this.logger,
       progress: this.quiet ? new NullProgress() : new StderrProgress(this.context.stderr, this.context.stderrIsTTY),
       now: this.context.now,
+      waitMs: this.wait ? Number.POSITIVE_INFINITY : 0,
     });
     this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, dryRun: this.dryRun }));
     const failed = results.filter((r) => r.outcome === "failed");

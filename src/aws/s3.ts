@@ -87,7 +87,25 @@ export async function getText(client: S3Client, bucket: string, key: string, sig
   }
 }
 
+export interface ObjectInfo {
+  size: number;
+  etag: string;
+}
+
+export async function headObject(client: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<ObjectInfo> {
+  const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+  try {
+    const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return { size: Number(res.ContentLength ?? 0), etag: res.ETag ?? "" };
+  } catch (err) {
+    if (signal?.aborted) throw new InterruptedError();
+    throw describeS3Error(err, s3Url(bucket, key));
+  }
+}
+
 export interface DownloadOptions {
+  /** Pin the download to this ETag from the first byte (taken from a HEAD before). */
+  etag?: string;
   signal?: AbortSignal;
   /** Called with the number of new bytes written. */
   onBytes?: (n: number) => void;
@@ -131,7 +149,7 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
   const file = await open(dest, "w", 0o600);
   let received = 0;
   let total: number | undefined;
-  let etag: string | undefined;
+  let etag: string | undefined = opts.etag || undefined;
   let resumes = 0;
   try {
     for (;;) {
@@ -148,8 +166,8 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
           { abortSignal: opts.signal },
         );
         body = res.Body as Readable;
-        if (etag === undefined) {
-          etag = res.ETag ?? "";
+        if (total === undefined) {
+          etag ??= res.ETag ?? "";
           total = res.ContentLength === undefined ? undefined : Number(res.ContentLength);
           if (total !== undefined) opts.onSize?.(total);
         }

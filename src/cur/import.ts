@@ -6,13 +6,14 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ConsolaInstance } from "consola";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createS3Client, type AwsSource } from "../aws/client.ts";
-import { downloadObject, getText, s3Url } from "../aws/s3.ts";
+import { downloadObject, getText, headObject, s3Url, type ObjectInfo } from "../aws/s3.ts";
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
 import type { ProgressSink } from "../output/progress.ts";
+import { formatBytes } from "../output/table.ts";
 import { openDatabase, openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
 import { loadPeriod, type Flavour, type LocalFile } from "../store/load.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
@@ -212,8 +213,40 @@ class ImportRun {
     return plans;
   }
 
+  /** Sizes and ETags of the period's files (HEAD, several at once): the disk check, and the ETag every byte is pinned to. */
+  async inspect(plan: PlannedPeriod, client: S3Client): Promise<ObjectInfo[]> {
+    const files = plan.manifest!.files;
+    const infos: ObjectInfo[] = new Array(files.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const i = next++;
+        infos[i] = await headObject(client, files[i].bucket, files[i].key, this.req.signal);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+    return infos;
+  }
+
+  checkDiskSpace(plan: PlannedPeriod, needed: number): void {
+    mkdirSync(this.spoolRoot, { recursive: true });
+    const fs = statfsSync(this.spoolRoot);
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    const zip = plan.manifest!.compression === "zip";
+    // A ZIP is unpacked beside itself; CSV text is typically 10x its ZIP.
+    const required = zip ? needed * 11 : needed;
+    if (free < required) {
+      throw new AppError(
+        `not enough free disk space in ${this.spoolRoot} for this period: ${formatBytes(required)} needed, ${formatBytes(free)} free`,
+        { hint: "Free some space, or point TMPDIR at a larger disk." },
+      );
+    }
+  }
+
   async download(plan: PlannedPeriod, client: S3Client): Promise<Spooled> {
     const manifest = plan.manifest!;
+    const infos = await this.inspect(plan, client);
+    this.checkDiskSpace(plan, infos.reduce((a, b) => a + b.size, 0));
     const dir = mkdtempSync(join(this.spoolRoot, `${SPOOL_PREFIX}${process.pid}-`));
     try {
       const files: LocalFile[] = manifest.files.map((f, i) => {
@@ -228,7 +261,7 @@ class ImportRun {
       let done = 0;
       let filesDone = 0;
       const total = files.length;
-      let expected = 0;
+      const expected = infos.reduce((a, b) => a + b.size, 0);
       const label = `${plan.export.name} ${plan.discovered.period}: downloading`;
       this.req.progress.phase(`${label} ${total} file(s)`);
       let next = 0;
@@ -238,9 +271,7 @@ class ImportRun {
           const ref = manifest.files[i];
           await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
-            onSize: (size) => {
-              expected += size;
-            },
+            etag: infos[i].etag,
             onBytes: (n) => {
               done += n;
               this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
