@@ -114,7 +114,8 @@ export function parseConfigText(text: string, file: string): ConfigFile {
   if (!result.success) {
     const issue = result.issues[0];
     const path = issuePath(issue);
-    throw new ConfigError(`${file}: ${path || "(top level)"}: ${issue.message}`, {
+    const message = issue.kind === "schema" && issue.received === "undefined" ? "is missing" : issue.message;
+    throw new ConfigError(`${file}: ${path || "(top level)"}: ${message}`, {
       hint: "Fix the config file; `finops config init` writes a commented example.",
     });
   }

@@ -272,6 +272,7 @@ class ImportRun {
           await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
             etag: infos[i].etag,
+            verifyGzip: files[i].gzip,
             onBytes: (n) => {
               done += n;
               this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);

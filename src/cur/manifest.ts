@@ -72,7 +72,8 @@ export class ManifestError extends AppError {
 function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
   const issue = issues[0];
   const path = (issue.path ?? []).map((p) => (typeof p.key === "number" ? `[${p.key}]` : `.${String(p.key)}`)).join("").replace(/^\./, "");
-  return `${path || "(document)"}: ${issue.message}`;
+  const message = issue.kind === "schema" && issue.received === "undefined" ? "is missing" : issue.message;
+  return `${path || "(document)"}: ${message}`;
 }
 
 function parseJson(text: string, key: string): unknown {

@@ -25,8 +25,11 @@ import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, 
 import type { Socket } from "node:net";
 
 export type Fault =
-  /** Answer with an S3-style XML error without contacting the server (503 SlowDown, 500 InternalError by default). */
-  | { kind: "status"; status: 500 | 503; code?: string }
+  /**
+   * Answer with an S3-style XML error without contacting the server (503 SlowDown, 500 InternalError, 403
+   * AccessDenied, 301 PermanentRedirect by default).
+   */
+  | { kind: "status"; status: 500 | 503 | 403 | 301; code?: string }
   /** Forward the headers and the first `afterBytes` body bytes (default: half the Content-Length), then drop the connection. */
   | { kind: "reset"; afterBytes?: number }
   /** Forward the headers and the first `afterBytes` bytes, send nothing for `ms`, then drop the connection. */
@@ -69,10 +72,12 @@ export interface FaultProxyOptions {
   emulateIfMatch?: boolean;
 }
 
-const DEFAULT_CODES: Record<number, string> = { 500: "InternalError", 503: "SlowDown" };
+const DEFAULT_CODES: Record<number, string> = { 500: "InternalError", 503: "SlowDown", 403: "AccessDenied", 301: "PermanentRedirect" };
 const MESSAGES: Record<string, string> = {
   InternalError: "We encountered an internal error. Please try again.",
   SlowDown: "Please reduce your request rate.",
+  AccessDenied: "Access Denied",
+  PermanentRedirect: "The bucket you are attempting to access must be addressed using the specified endpoint.",
   PreconditionFailed: "At least one of the pre-conditions you specified did not hold",
 };
 /** Not forwarded: hop-by-hop headers, and Expect (the proxy's own server has already answered 100 Continue). */

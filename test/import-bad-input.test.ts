@@ -1,0 +1,147 @@
+/**
+ * Bad input and permanent faults: each fails its period with one clear line (which export, period, key, column,
+ * a sample of the bad value), the previous version of that period stays current, other periods still import, exit 1.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { cleanEnv, runInProcess } from "./helpers/cli.ts";
+import { currentVersions, periodTotals, query } from "./helpers/db.ts";
+import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
+import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
+import { startS3, type S3Harness } from "./helpers/s3.ts";
+
+let s3: S3Harness;
+let proxy: FaultProxy;
+beforeAll(async () => {
+  s3 = await startS3();
+  proxy = await startFaultProxy(s3);
+});
+afterAll(async () => {
+  await proxy.close();
+  await s3.close();
+});
+
+let n = 0;
+/** A fresh export with two good periods (2025-08: 10 rows x 1.5, 2025-09: 20 rows x 0.25), imported once. */
+async function seeded() {
+  const name = `bad-${++n}`;
+  const bucket = "bad-input";
+  const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
+  const db = join(dir, "f.duckdb");
+  await putLegacyPeriod(s3, { bucket, prefix: "cur", name, period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 10, 1.5)] });
+  await putLegacyPeriod(s3, { bucket, prefix: "cur", name, period: "2025-09", version: "v1", files: [legacyCsv("2025-09", 20, 0.25)] });
+  const env = cleanEnv(proxy.env);
+  const run = (...extra: string[]) => runInProcess(["aws", "import-cur", "-b", bucket, "-p", "cur", "-e", name, "-d", db, ...extra], { env, cwd: dir });
+  const first = await run();
+  expect(first.exitCode).toBe(0);
+  const prefix = name.replace(/-/g, "_");
+  return { name, bucket, db, run, prefix };
+}
+
+const BEFORE = { "2025-08": { rows: 10, cost: 15 }, "2025-09": { rows: 20, cost: 5 } };
+
+/** Break 2025-09 with `breakIt`, add a good new 2025-10, import: 2025-09 fails with `message`, the rest holds. */
+async function expectPeriodFails(breakIt: (ctx: Awaited<ReturnType<typeof seeded>>) => Promise<void>, message: string | RegExp) {
+  const ctx = await seeded();
+  await breakIt(ctx);
+  await putLegacyPeriod(s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-10", version: "v1", files: [legacyCsv("2025-10", 5, 2)] });
+  const r = await ctx.run("--json");
+  expect(r.exitCode).toBe(1);
+  const periods = JSON.parse(r.stdout).periods as { period: string; outcome: string; error: string | null }[];
+  const byPeriod = Object.fromEntries(periods.map((p) => [p.period, p]));
+  expect(byPeriod["2025-09"].outcome).toBe("failed");
+  expect(byPeriod["2025-09"].error).toMatch(message);
+  expect(byPeriod["2025-10"].outcome).toBe("imported");
+  expect(byPeriod["2025-08"].outcome).toBe("up to date");
+  const errorLines = r.stderr.split("\n").filter((l) => l.startsWith(`[error] ${ctx.name} 2025-09: `));
+  expect(errorLines).toHaveLength(1);
+  expect(errorLines[0]).toMatch(message);
+  // The previous version of 2025-09 is still current, with its rows and cost; the new period is there.
+  expect(await periodTotals(ctx.db, ctx.prefix, "lineItem_UnblendedCost")).toEqual({ ...BEFORE, "2025-10": { rows: 5, cost: 10 } });
+  expect(await currentVersions(ctx.db, ctx.name)).toEqual({ "2025-08": "assembly-v1", "2025-09": "assembly-v1", "2025-10": "assembly-v1" });
+  const [view] = await query(ctx.db, `SELECT count(*)::BIGINT AS n FROM aws_billing."${ctx.prefix}"`);
+  expect(Number(view.n)).toBe(35);
+  const failures = await query(ctx.db, "SELECT outcome, error FROM finops.loads WHERE export = $1 AND billing_period = '2025-09' AND outcome = 'failed'", [ctx.name]);
+  expect(failures).toHaveLength(1);
+  expect(String(failures[0].error)).toMatch(message);
+  return { ctx, r };
+}
+
+const put = (ctx: { bucket: string; name: string }, version: string, files: (string | Uint8Array)[], extra: object = {}) =>
+  putLegacyPeriod(s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-09", version, files, ...extra });
+
+describe("bad data fails its period and changes nothing", () => {
+  test("a manifest that is not JSON", async () => {
+    await expectPeriodFails((c) => put(c, "v2", [legacyCsv("2025-09", 3, 1)], { manifestText: "{ this is not json" }), /manifest cur\/bad-\d+\/20250901-20251001\/bad-\d+-Manifest\.json: not valid JSON/);
+  });
+
+  test("a manifest without its file list", async () => {
+    await expectPeriodFails((c) => put(c, "v2", [], { manifestText: JSON.stringify({ assemblyId: "x", columns: [] }) }), /-Manifest\.json: reportKeys: is missing/);
+  });
+
+  test("a manifest with zero files (an empty delivery)", async () => {
+    await expectPeriodFails((c) => put(c, "v2", []), /the manifest lists no data files/);
+  });
+
+  test("a truncated gzip file", async () => {
+    const gz = gzipSync(legacyCsv("2025-09", 500, 1));
+    await expectPeriodFails((c) => put(c, "v2", [gz.subarray(0, Math.floor(gz.length / 2))]), /s3:\/\/bad-input\/cur\/bad-\d+\/20250901-20251001\/v2\/bad-\d+-00001\.csv\.gz: the gzip data is damaged or cut short/);
+  });
+
+  test("a CSV whose header does not match the manifest", async () => {
+    const csv = legacyCsv("2025-09", 3, 1).replace("lineItem/UnblendedCost", "lineItem/UnblendedCosts");
+    await expectPeriodFails((c) => put(c, "v2", [csv]), /the CSV header has columns the manifest does not list: "lineItem\/UnblendedCosts"/);
+  });
+
+  test("text in a BigDecimal column: the message names the file, the line, the column and the value", async () => {
+    const csv = legacyCsv("2025-09", 3, 1).replace(/,1\n$/, ",twelve dollars\n");
+    await expectPeriodFails((c) => put(c, "v2", [csv]), /bad-\d+-00001\.csv\.gz line 4: column "lineItem_UnblendedCost"\. Could not convert string "twelve dollars" to 'DOUBLE'/);
+  });
+});
+
+describe("permanent S3 faults fail the period, not the run", () => {
+  test("a listed file that is missing (404)", async () => {
+    await expectPeriodFails(async (c) => {
+      const manifest = await put(c, "v2", [legacyCsv("2025-09", 3, 1)]);
+      const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+      await s3.client.send(new DeleteObjectCommand({ Bucket: c.bucket, Key: manifest.replace("bad-", "bad-").replace(/bad-(\d+)-Manifest\.json$/, "v2/bad-$1-00001.csv.gz") }));
+    }, /s3:\/\/bad-input\/cur\/bad-\d+\/20250901-20251001\/v2\/bad-\d+-00001\.csv\.gz: not found \(404\)/);
+  });
+
+  test("access denied (403) on a data file", async () => {
+    const result = await expectPeriodFails(async (c) => {
+      await put(c, "v2", [legacyCsv("2025-09", 3, 1)]);
+      proxy.setRule((req) => (req.key?.includes("20250901-20251001/v2/") && req.key.endsWith(".csv.gz") ? { kind: "status", status: 403 } : undefined));
+    }, /bad-\d+-00001\.csv\.gz: access denied \(403\)/);
+    proxy.setRule(undefined);
+    expect(result.r.exitCode).toBe(1);
+  });
+
+  test("a bucket that does not exist fails the export with one line, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
+    const r = await runInProcess(["aws", "import-cur", "-b", "no-such-bucket", "-p", "cur", "-e", "x", "-d", join(dir, "f.duckdb"), "--cur-version", "v1"], {
+      env: cleanEnv(proxy.env),
+      cwd: dir,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("s3://no-such-bucket/cur/x/: the bucket does not exist (NoSuchBucket)");
+  });
+
+  test("a bucket in another region (301 PermanentRedirect) is reported, not retried forever", async () => {
+    proxy.setRule((req) => (req.bucket === "elsewhere" ? { kind: "status", status: 301 } : undefined));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
+      const r = await runInProcess(["aws", "import-cur", "-b", "elsewhere", "-p", "cur", "-e", "x", "-d", join(dir, "f.duckdb"), "--cur-version", "v1"], {
+        env: cleanEnv(proxy.env),
+        cwd: dir,
+      });
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/s3:\/\/elsewhere\/cur\/x\/: .*(PermanentRedirect|another region)/);
+    } finally {
+      proxy.setRule(undefined);
+    }
+  });
+});
