@@ -44,7 +44,7 @@ async function seeded() {
 const BEFORE = { "2025-08": { rows: 10, cost: 15 }, "2025-09": { rows: 20, cost: 5 } };
 
 /** Break 2025-09 with `breakIt`, add a good new 2025-10, import: 2025-09 fails with `message`, the rest holds. */
-async function expectPeriodFails(breakIt: (ctx: Awaited<ReturnType<typeof seeded>>) => Promise<void>, message: string | RegExp) {
+async function expectPeriodFails(breakIt: (ctx: Awaited<ReturnType<typeof seeded>>) => Promise<unknown>, message: string | RegExp) {
   const ctx = await seeded();
   await breakIt(ctx);
   await putLegacyPeriod(s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-10", version: "v1", files: [legacyCsv("2025-10", 5, 2)] });

@@ -12,6 +12,7 @@ import { basename, dirname, join } from "node:path";
 import { createS3Client, type AwsSource } from "../aws/client.ts";
 import { downloadObject, getText, headObject, s3Url, type ObjectInfo } from "../aws/s3.ts";
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
+import type { PausePoint } from "../debug-pause.ts";
 import type { ProgressSink } from "../output/progress.ts";
 import { formatBytes } from "../output/table.ts";
 import { openDatabase, openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
@@ -80,6 +81,8 @@ export interface ImportRequest {
   concurrency?: number;
   /** Wait this long for another process to release the database (--wait). */
   waitMs?: number;
+  /** Crash-test pause points (src/debug-pause.ts). */
+  pause?: (point: PausePoint) => Promise<void>;
 }
 
 const SPOOL_PREFIX = "finops-spool-";
@@ -279,6 +282,7 @@ class ImportRun {
             },
           });
           filesDone += 1;
+          if (filesDone === 1) await this.req.pause?.("download");
           if (manifest.compression === "zip") {
             const csv = files[i].path.replace(/\.zip$/i, "");
             try {
@@ -468,6 +472,7 @@ class ImportRun {
         signal: this.req.signal,
         now: this.req.now,
         onProgress: (pct) => this.req.progress.percent(pct),
+        pause: this.req.pause,
       });
       const seconds = (performance.now() - began) / 1000;
       this.req.progress.clear();

@@ -37,6 +37,8 @@ export interface LoadSpec {
   now: () => Date;
   /** Called a few times a second while DuckDB reads the files, with the share done (0–100). */
   onProgress?: (percent: number) => void;
+  /** Crash-test pause points (src/debug-pause.ts). */
+  pause?: (point: "load" | "commit") => Promise<void>;
 }
 
 export class LoadError extends AppError {
@@ -181,6 +183,7 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
       clearInterval(poll);
     }
     if (spec.signal?.aborted) throw new InterruptedError();
+    await spec.pause?.("load");
     const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${qualified}`)).getRows()[0][0]);
     const now = sqlTimestamp(spec.now());
 
@@ -214,6 +217,7 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
     ]);
     await con.run("UPDATE finops.loads SET outcome = 'imported', rows = $2, finished_at = $3 WHERE id = $1", [spec.attemptId, rows, now]);
     await rebuildView(con, spec.exportName, spec.tablePrefix);
+    await spec.pause?.("commit");
     if (spec.signal?.aborted) throw new InterruptedError();
     await con.run("COMMIT");
     return { rows, table };
