@@ -8,7 +8,7 @@ import type { Writable } from "node:stream";
 
 export type PausePoint = "download" | "load" | "commit";
 
-export function pauser(env: Record<string, string | undefined>, stderr: Writable): (point: PausePoint) => Promise<void> {
+export function pauser(env: Record<string, string | undefined>, stderr: Writable, signal?: AbortSignal): (point: PausePoint) => Promise<void> {
   const spec = env.FINOPS_DEBUG_PAUSE;
   if (!spec) return async () => {};
   const [point, ms] = spec.split(":");
@@ -17,6 +17,12 @@ export function pauser(env: Record<string, string | undefined>, stderr: Writable
     if (at !== point || done.has(at)) return;
     done.add(at);
     stderr.write(`debug pause at ${at}\n`);
-    await new Promise((r) => setTimeout(r, Number(ms) || 60_000));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Number(ms) || 60_000);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
   };
 }

@@ -283,6 +283,7 @@ class ImportRun {
           });
           filesDone += 1;
           if (filesDone === 1) await this.req.pause?.("download");
+          if (this.req.signal.aborted) throw new InterruptedError();
           if (manifest.compression === "zip") {
             const csv = files[i].path.replace(/\.zip$/i, "");
             try {
@@ -510,7 +511,9 @@ export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
     req.progress.clear();
     run.close();
   }
-  return run.results;
+  // The summary reads in export order, then by period, whatever order the work finished in.
+  const order = new Map(req.exports.map((e, i) => [e.name, i]));
+  return run.results.sort((a, b) => (order.get(a.export) ?? 0) - (order.get(b.export) ?? 0) || a.period.localeCompare(b.period));
 }
 
 export function spoolSize(dir: string): number {

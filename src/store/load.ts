@@ -184,6 +184,7 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
     }
     if (spec.signal?.aborted) throw new InterruptedError();
     await spec.pause?.("load");
+    if (spec.signal?.aborted) throw new InterruptedError();
     const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${qualified}`)).getRows()[0][0]);
     const now = sqlTimestamp(spec.now());
 
