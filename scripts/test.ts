@@ -18,7 +18,7 @@ if (build.exitCode !== 0) {
 
 const reportDir = mkdtempSync(join(tmpdir(), "finops-junit-"));
 const report = join(reportDir, "junit.xml");
-const proc = Bun.spawn([bun, "test", "--reporter=junit", `--reporter-outfile=${report}`, ...process.argv.slice(2)], {
+const proc = Bun.spawn([bun, "test", "--timeout=120000", "--reporter=junit", `--reporter-outfile=${report}`, ...process.argv.slice(2)], {
   cwd: root,
   stdout: "inherit",
   stderr: "inherit",

@@ -64,6 +64,8 @@ export class ImportCurCommand extends SourceCommand {
       progress: this.quiet ? new NullProgress() : new StderrProgress(this.context.stderr, this.context.stderrIsTTY),
       now: this.context.now,
       waitMs: this.wait ? Number.POSITIVE_INFINITY : 0,
+      idleTimeoutMs: Number(this.context.env.FINOPS_IDLE_TIMEOUT_MS) || undefined,
+      spoolRoot: this.context.env.TMPDIR || undefined,
       pause: (await import("../../src/debug-pause.ts")).pauser(this.context.env, this.context.stderr, this.context.signal),
     });
     this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, dryRun: this.dryRun }));

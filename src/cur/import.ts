@@ -79,6 +79,8 @@ export interface ImportRequest {
   spoolRoot?: string;
   /** How many files download at once. */
   concurrency?: number;
+  /** A body that sends nothing for this long fails and resumes (default 30 s; FINOPS_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
   /** Wait this long for another process to release the database (--wait). */
   waitMs?: number;
   /** Crash-test pause points (src/debug-pause.ts). */
@@ -86,6 +88,19 @@ export interface ImportRequest {
 }
 
 const SPOOL_PREFIX = "finops-spool-";
+
+/** Fail early, before any byte is downloaded, when the spool folder's disk cannot hold the period. */
+export function checkDiskSpace(root: string, needed: number, zip: boolean, statfs: (p: string) => { bavail: number | bigint; bsize: number | bigint } = statfsSync): void {
+  const fs = statfs(root);
+  const free = Number(fs.bavail) * Number(fs.bsize);
+  // A ZIP is unpacked beside itself; CSV text is typically 10x its ZIP.
+  const required = zip ? needed * 11 : needed;
+  if (free < required) {
+    throw new AppError(`not enough free disk space in ${root} for this period: ${formatBytes(required)} needed, ${formatBytes(free)} free`, {
+      hint: "Free some space, or point TMPDIR at a larger disk.",
+    });
+  }
+}
 
 /** Spool folders left by a process that no longer runs (a crash, SIGKILL) are removed. */
 export function removeStaleSpools(root: string): number {
@@ -101,7 +116,7 @@ export function removeStaleSpools(root: string): number {
     } catch (err) {
       alive = (err as NodeJS.ErrnoException).code === "EPERM";
     }
-    if (!alive || pid === process.pid) {
+    if (!alive) {
       rmSync(join(root, entry), { recursive: true, force: true });
       removed += 1;
     }
@@ -233,17 +248,7 @@ class ImportRun {
 
   checkDiskSpace(plan: PlannedPeriod, needed: number): void {
     mkdirSync(this.spoolRoot, { recursive: true });
-    const fs = statfsSync(this.spoolRoot);
-    const free = Number(fs.bavail) * Number(fs.bsize);
-    const zip = plan.manifest!.compression === "zip";
-    // A ZIP is unpacked beside itself; CSV text is typically 10x its ZIP.
-    const required = zip ? needed * 11 : needed;
-    if (free < required) {
-      throw new AppError(
-        `not enough free disk space in ${this.spoolRoot} for this period: ${formatBytes(required)} needed, ${formatBytes(free)} free`,
-        { hint: "Free some space, or point TMPDIR at a larger disk." },
-      );
-    }
+    checkDiskSpace(this.spoolRoot, needed, plan.manifest!.compression === "zip");
   }
 
   async download(plan: PlannedPeriod, client: S3Client): Promise<Spooled> {
@@ -276,6 +281,7 @@ class ImportRun {
             signal: this.req.signal,
             etag: infos[i].etag,
             verifyGzip: files[i].gzip,
+            idleTimeoutMs: this.req.idleTimeoutMs,
             onBytes: (n) => {
               done += n;
               this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
