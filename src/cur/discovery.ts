@@ -72,18 +72,21 @@ export async function discoverPeriods(input: DiscoverInput): Promise<{ curVersio
   if (!curVersion) {
     rootFolders = await listFolders(input.client, input.bucket, root, input.signal);
     curVersion = detectFromFolders(rootFolders);
-    if (!curVersion) {
-      throw new AppError(`no billing export found at ${s3Url(input.bucket, root)}`, {
-        hint: "Check --bucket, --prefix and --export-name: the export's folder holds period folders (legacy CUR) or metadata/ and data/ (CUR 2.0, FOCUS).",
-      });
-    }
   }
   if (curVersion === "v1") {
     const folders = rootFolders ?? (await listFolders(input.client, input.bucket, root, input.signal));
     return { curVersion, periods: legacyPeriods(folders, input.name) };
   }
+  // CUR 2.0 / FOCUS; or nothing recognisable at the root, where the metadata/ listing settles it. (Some S3-compatible
+  // servers do not report a common prefix that holds only deeper folders, so the root listing can miss metadata/.)
   const folders = await listFolders(input.client, input.bucket, `${root}metadata/`, input.signal);
-  return { curVersion, periods: cur2Periods(folders, input.name) };
+  const periods = cur2Periods(folders, input.name);
+  if (!curVersion && periods.length === 0) {
+    throw new AppError(`no billing export found at ${s3Url(input.bucket, root)}`, {
+      hint: "Check --bucket, --prefix and --export-name: the export's folder holds period folders (legacy CUR) or metadata/ and data/ (CUR 2.0, FOCUS).",
+    });
+  }
+  return { curVersion: "v2", periods };
 }
 
 export function inRange(period: Period, start?: Period, end?: Period): boolean {
