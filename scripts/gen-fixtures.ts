@@ -288,7 +288,8 @@ async function firstLine(path: string): Promise<string> {
  * Line items that do not occur in the sample (EC2, credits, an EC2 tax line). Synthetic, modelled on public AWS
  * pricing: the sample only covers S3, CloudTrail, CloudWatch, Glue, SQS, SNS, KMS … and only Usage and Tax lines.
  */
-const SYNTHETIC_PROFILES: (ProfileSeed & { weight: number; resource: string })[] = (() => {
+type SyntheticProfile = ProfileSeed & { weight: number; resource: string };
+const SYNTHETIC_PROFILES: SyntheticProfile[] = ((): SyntheticProfile[] => {
   const ec2 = (over: Record<string, string>): Record<string, string> => ({
     "lineItem/LineItemType": "Usage",
     "lineItem/ProductCode": "AmazonEC2",
@@ -1198,7 +1199,7 @@ function v1Versions(spec: ExportSpec, seed: number, p: Period, idx: number, n: n
       files: Math.max(1, spec.files - 1),
     });
   }
-  const uuidFolder = spec.traps.uuidOldest && idx === 0;
+  const uuidFolder = spec.traps.uuidOldest === true && idx === 0;
   versions.push({
     folder: uuidFolder ? id("version-folder") : compactTs(late),
     assemblyId: id("assembly"),
