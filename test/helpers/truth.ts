@@ -1,0 +1,79 @@
+/** The fixture generator's ground truth (fixtures/exports/truth.json): rows and cost per current version of each period. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "./cli.ts";
+
+export const FIXTURES = join(repoRoot, "fixtures", "exports");
+
+export interface TruthFile {
+  key: string;
+  rows: number;
+  cost: number;
+}
+export interface TruthVersion {
+  manifestKey: string;
+  manifestCopyKey?: string;
+  folder: string | null;
+  assemblyId?: string;
+  executionId?: string | null;
+  rows: number;
+  cost: number;
+  files: TruthFile[];
+}
+export interface TruthPeriod {
+  current: string | null;
+  currentKey: string;
+  staleFiles: TruthFile[];
+  versions: Record<string, TruthVersion>;
+}
+export interface TruthExport {
+  name: string;
+  flavour: "cur-v1" | "cur2" | "focus";
+  curVersion: "v1" | "v2";
+  bucket: string;
+  prefix: string;
+  format: "csv" | "parquet";
+  compression: string;
+  mode: string;
+  costColumn: string;
+  traps: Record<string, unknown>;
+  periods: Record<string, TruthPeriod>;
+}
+
+export function loadTruth(dir = FIXTURES): { seed: number; exports: TruthExport[] } {
+  return JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
+}
+
+export function exportTruth(name: string): TruthExport {
+  const e = loadTruth().exports.find((x) => x.name === name);
+  if (!e) throw new Error(`no export ${name} in truth.json`);
+  return e;
+}
+
+/** The DuckDB column holding the cost, as finops names it. */
+export function costColumnOf(e: TruthExport): string {
+  if (e.flavour === "cur-v1") return e.format === "parquet" ? "line_item_unblended_cost" : "lineItem_UnblendedCost";
+  return e.costColumn;
+}
+
+/** Expected rows and cost (rounded to 6 places) of each period's current version. */
+export function expectedTotals(e: TruthExport): Record<string, { rows: number; cost: number }> {
+  const out: Record<string, { rows: number; cost: number }> = {};
+  for (const [period, p] of Object.entries(e.periods)) {
+    const v = p.versions[p.currentKey];
+    out[period] = { rows: v.rows, cost: v.cost };
+  }
+  return out;
+}
+
+/** Every data-file key of every version and stale chunk in the tree that the current versions do not list. */
+export function notCurrentKeys(e: TruthExport): string[] {
+  const keys: string[] = [];
+  for (const p of Object.values(e.periods)) {
+    for (const [id, v] of Object.entries(p.versions)) if (id !== p.currentKey) keys.push(...v.files.map((f) => f.key));
+    keys.push(...p.staleFiles.map((f) => f.key));
+  }
+  return keys;
+}
+
+export const tableName = (name: string) => name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
