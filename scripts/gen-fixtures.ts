@@ -243,7 +243,7 @@ function writeObject(outDir: string, bucket: string, key: string, body: string |
 }
 const objectPath = (outDir: string, bucket: string, key: string) => join(outDir, bucket, ...key.split("/"));
 
-/** Small pool: N DuckDB connections, each runs one file at a time (CSV gzip compresses on one thread per file). */
+/** Small pool: N DuckDB connections, each writing one file at a time (gzip is single-threaded per file). */
 class ConnPool {
   private waiters: ((c: DuckDBConnection) => void)[] = [];
   constructor(private free: DuckDBConnection[]) {}
