@@ -120,7 +120,7 @@ async function csvSelect(spec: LoadSpec): Promise<{ sql: string; plan: ColumnPla
 }
 
 function parquetSelect(spec: LoadSpec): string {
-  return `SELECT * FROM read_parquet([${spec.files.map((f) => literal(f.path)).join(", ")}], union_by_name = true)`;
+  return `SELECT * FROM read_parquet([${spec.files.map((f) => literal(f.path)).join(", ")}], union_by_name = true, hive_partitioning = false)`;
 }
 
 /** DuckDB's multi-line errors → one line that names the S3 object, the column and a sample of the bad value. */
