@@ -10,7 +10,7 @@ export class AwsHelpCommand extends Command<FinopsContext> {
     const lines = ["finops aws — AWS billing exports (legacy CUR, CUR 2.0, FOCUS) from S3 into DuckDB", "", "Commands:"];
     const defs = this.cli.definitions().filter((d) => d.path.startsWith("finops aws "));
     const width = Math.max(...defs.map((d) => d.path.length), 0);
-    for (const d of defs) lines.push(`  ${d.path.padEnd(width)}  ${d.description ?? ""}`);
+    for (const d of defs) lines.push(`  ${d.path.padEnd(width)}  ${(d.description ?? "").trim()}`);
     lines.push("", "Run 'finops aws <command> --help' for the options of one command.");
     this.context.stdout.write(`${lines.join("\n")}\n`);
     return 0;
