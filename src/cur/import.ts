@@ -507,8 +507,12 @@ export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
     prefixes.set(prefix, exp.name);
   }
   const run = new ImportRun(req);
-  if (!req.dryRun) removeStaleSpools(run.spoolRoot);
   try {
+    if (!req.dryRun) {
+      // Open (and lock) the database first: if another import holds it, say so before touching S3.
+      await run.db();
+      removeStaleSpools(run.spoolRoot);
+    }
     for (const exp of req.exports) {
       if (req.signal.aborted) throw new InterruptedError();
       await run.runExport(exp);
