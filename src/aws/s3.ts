@@ -35,6 +35,9 @@ export function describeS3Error(err: unknown, where: string): S3Error {
   const code = e?.Code ?? e?.name ?? "Error";
   if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
   if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);
+  if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"].includes(code)) {
+    return new S3Error(`${where}: the credentials were refused (${code}) — check AWS_PROFILE, --profile or the access keys`, status, true, err);
+  }
   if (code === "AccessDenied" || status === 403) {
     return new S3Error(`${where}: access denied (403) — check the credentials and the bucket policy`, 403, true, err);
   }
