@@ -145,3 +145,33 @@ describe("permanent S3 faults fail the period, not the run", () => {
     }
   });
 });
+
+test("a data file that is not Parquet fails its period naming the file; the other period imports", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
+  const db = join(dir, "f.duckdb");
+  const bucket = "bad-parquet";
+  const root = "exports/cur2-bad";
+  // 2025-08: a real Parquet file written by DuckDB; 2025-09: text named .parquet.
+  const { openDatabase } = await import("../src/store/duckdb.ts");
+  const { readFileSync } = await import("node:fs");
+  const good = join(dir, "good.parquet");
+  const scratch = await openDatabase(join(dir, "scratch.duckdb"));
+  await scratch.connection.run(`COPY (SELECT 'id-' || range AS identity_line_item_id, 0.5::DOUBLE AS line_item_unblended_cost FROM range(4)) TO '${good}' (FORMAT parquet)`);
+  scratch.connection.closeSync();
+  scratch.instance.closeSync();
+  const files: Record<string, Uint8Array> = { "2025-08": readFileSync(good), "2025-09": new TextEncoder().encode("this is not parquet at all, just text ".repeat(20)) };
+  for (const [period, body] of Object.entries(files)) {
+    const key = `${root}/data/BILLING_PERIOD=${period}/cur2-bad-00001.snappy.parquet`;
+    await s3.put(bucket, key, body);
+    await s3.put(bucket, `${root}/metadata/BILLING_PERIOD=${period}/cur2-bad-Manifest.json`, JSON.stringify({ executionId: `exec-${period}`, dataFiles: [`s3://${bucket}/${key}`] }));
+  }
+  const r = await runInProcess(["aws", "import-cur", "-b", bucket, "-p", "exports", "-e", "cur2-bad", "-d", db, "--json"], { env: cleanEnv(proxy.env), cwd: dir });
+  expect(r.exitCode).toBe(1);
+  const periods = JSON.parse(r.stdout).periods;
+  expect(periods.map((p: { period: string; outcome: string }) => [p.period, p.outcome])).toEqual([
+    ["2025-08", "imported"],
+    ["2025-09", "failed"],
+  ]);
+  expect(periods[1].error).toBe(`s3://${bucket}/${root}/data/BILLING_PERIOD=2025-09/cur2-bad-00001.snappy.parquet: not a Parquet file`);
+  expect(await periodTotals(db, "cur2_bad", "line_item_unblended_cost")).toEqual({ "2025-08": { rows: 4, cost: 2 } });
+});

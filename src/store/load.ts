@@ -134,8 +134,9 @@ export function explainLoadError(err: unknown, files: LocalFile[]): string {
   if (conversion) {
     return `${file ?? "a data file"}${line ? ` line ${line}` : ""}: ${conversion.replace(/^Error when converting column/, "column")}`;
   }
-  if (/Invalid Input Error: (No magic bytes|File .* too small)/i.test(text) || /not a parquet file/i.test(text)) {
-    return `${file ?? lines[0]}: not a Parquet file`;
+  if (/No magic bytes found|too small to be a Parquet file|not a parquet file/i.test(text)) {
+    const named = /file '([^']+)'/.exec(text)?.[1] ?? file ?? "a data file";
+    return `${named}: not a Parquet file`;
   }
   return lines[0] ?? "load failed";
 }
