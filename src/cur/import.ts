@@ -145,6 +145,17 @@ interface Spooled {
 
 class ImportRun {
   #db?: { instance: Instance; connection: Connection };
+  #dbQueue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One DuckDB connection serves the whole run, and a load is a transaction on it: every use of the database goes
+   * through this queue, so exports imported side by side download at the same time but load one after another.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#dbQueue.then(fn, fn);
+    this.#dbQueue = next.catch(() => undefined);
+    return next;
+  }
   readonly results: PeriodOutcome[] = [];
   readonly spoolRoot: string;
 
@@ -174,7 +185,7 @@ class ImportRun {
 
   /** State for the plan; a dry run reads it without creating or changing the database. */
   async currentState(exportName: string): Promise<Map<string, CurrentPeriod>> {
-    if (!this.req.dryRun) return currentPeriods(await this.db(), exportName);
+    if (!this.req.dryRun) return this.exclusive(async () => currentPeriods(await this.db(), exportName));
     if (!existsSync(this.req.database)) return new Map();
     const ro = await openDatabase(this.req.database, { readOnly: true });
     try {
@@ -367,9 +378,8 @@ class ImportRun {
         for (const p of plans) if (p.action === "skip") p.action = "import";
       }
       if (plans.length > 0 && !this.req.dryRun) {
-        const con = await this.db();
-        await registerExport(
-          con,
+        await this.exclusive(async () => registerExport(
+          await this.db(),
           {
             name: exp.name,
             tablePrefix: plans[0].tablePrefix,
@@ -379,7 +389,7 @@ class ImportRun {
             prefix: exp.prefix,
           },
           this.req.now(),
-        );
+        ));
       }
       for (const p of plans) {
         if (p.action === "failed") {
@@ -436,7 +446,11 @@ class ImportRun {
     }
   }
 
-  async recordFailure(plan: PlannedPeriod, message: string): Promise<void> {
+  recordFailure(plan: PlannedPeriod, message: string): Promise<void> {
+    return this.exclusive(() => this.#recordFailure(plan, message));
+  }
+
+  async #recordFailure(plan: PlannedPeriod, message: string): Promise<void> {
     const con = await this.db();
     const id = await startAttempt(con, {
       export: plan.export.name,
@@ -451,7 +465,11 @@ class ImportRun {
     await finishAttempt(con, id, "failed", message, this.req.now());
   }
 
-  async loadOne(plan: PlannedPeriod, spooled: Spooled, began: number): Promise<void> {
+  loadOne(plan: PlannedPeriod, spooled: Spooled, began: number): Promise<void> {
+    return this.exclusive(() => this.#loadOne(plan, spooled, began));
+  }
+
+  async #loadOne(plan: PlannedPeriod, spooled: Spooled, began: number): Promise<void> {
     const con = await this.db();
     const manifest = plan.manifest!;
     const id = await startAttempt(con, {
@@ -513,10 +531,17 @@ export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
       await run.db();
       removeStaleSpools(run.spoolRoot);
     }
-    for (const exp of req.exports) {
-      if (req.signal.aborted) throw new InterruptedError();
-      await run.runExport(exp);
-    }
+    // Several exports (--all) proceed side by side: their downloads overlap, their loads take turns. With --pick the
+    // prompts come one export at a time.
+    const parallel = req.pick ? 1 : Math.min(3, req.exports.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < req.exports.length) {
+        if (req.signal.aborted) throw new InterruptedError();
+        await run.runExport(req.exports[next++]);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     req.progress.clear();
     run.close();

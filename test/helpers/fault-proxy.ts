@@ -264,7 +264,7 @@ export async function startFaultProxy(
           }
         }
         entry.status = up.statusCode;
-        if (fault && fault.kind !== "status") {
+        if (fault) {
           streamWithFault(up, res, fault);
           return;
         }
