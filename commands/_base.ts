@@ -40,6 +40,11 @@ export abstract class BaseCommand extends Command<FinopsContext> {
     (this as unknown as Record<symbol, unknown>)[failure] = error;
   }
 
+  /** Colours on stdout only on a terminal, and never with NO_COLOR set. */
+  get color(): boolean {
+    return this.context.stdoutIsTTY && !this.context.env.NO_COLOR;
+  }
+
   out(text: string): void {
     this.context.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }

@@ -18,7 +18,7 @@ export class ConfigShowCommand extends BaseCommand {
     const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
     const rows = describeSettings(settings, this.context.env);
     if (this.json) this.out(renderJson({ settings: rows, exports: settings.exports }));
-    else this.out(renderTable(["setting", "value", "from"], rows.map((r) => [r.key, r.value, r.from]), { color: this.context.stdoutIsTTY }));
+    else this.out(renderTable(["setting", "value", "from"], rows.map((r) => [r.key, r.value, r.from]), { color: this.color }));
     return 0;
   }
 }

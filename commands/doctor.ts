@@ -30,7 +30,7 @@ export class DoctorCommand extends BaseCommand {
       this.out(renderJson({ ok: failed.length === 0, checks }));
     } else {
       const rows = checks.map((c) => [c.name, c.ok ? "ok" : "FAIL", c.value]);
-      this.out(renderTable(["check", "status", "value"], rows, { color: this.context.stdoutIsTTY }));
+      this.out(renderTable(["check", "status", "value"], rows, { color: this.color }));
     }
     for (const c of failed) this.logger.error(`${c.name}: ${c.value}${c.fix ? ` — ${c.fix}` : ""}`);
     return failed.length === 0 ? 0 : 1;

@@ -49,7 +49,7 @@ export class QueryCommand extends BaseCommand {
     } else {
       const numeric = result.types.map((t, i) => (/INT|DOUBLE|DECIMAL|FLOAT|REAL/.test(t) ? i : -1)).filter((i) => i >= 0);
       const rows = result.rows.map((r) => r.map((v) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v))));
-      this.out(renderTable(result.columns, rows, { color: this.context.stdoutIsTTY, alignRight: numeric }));
+      this.out(renderTable(result.columns, rows, { color: this.color, alignRight: numeric }));
     }
     return 0;
   }

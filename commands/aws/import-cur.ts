@@ -68,7 +68,7 @@ export class ImportCurCommand extends SourceCommand {
       spoolRoot: this.context.env.TMPDIR || undefined,
       pause: (await import("../../src/debug-pause.ts")).pauser(this.context.env, this.context.stderr, this.context.signal),
     });
-    this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, dryRun: this.dryRun }));
+    this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun }));
     const failed = results.filter((r) => r.outcome === "failed");
     if (failed.length > 0) {
       this.logger.error(`${failed.length} billing period(s) failed; the others were imported. See the summary above.`);

@@ -19,7 +19,7 @@ export class ListExportsCommand extends BaseCommand {
       import("../../src/output/lists.ts"),
     ]);
     const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
-    this.out(renderExports(await exportSummaries(settings.database), { json: this.json, tty: this.context.stdoutIsTTY }));
+    this.out(renderExports(await exportSummaries(settings.database), { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return 0;
   }
 }

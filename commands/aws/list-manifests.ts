@@ -32,7 +32,7 @@ export class ListManifestsCommand extends SourceCommand {
       logger: this.logger,
       now: this.context.now,
     });
-    this.out(renderManifests(rows, { json: this.json, tty: this.context.stdoutIsTTY }));
+    this.out(renderManifests(rows, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return rows.some((r) => r.state === "error") ? 1 : 0;
   }
 }

@@ -28,7 +28,7 @@ export class ShowStateCommand extends BaseCommand {
       import("../../src/cur/naming.ts"),
     ]);
     const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
-    const o = { json: this.json, tty: this.context.stdoutIsTTY };
+    const o = { json: this.json, tty: this.context.stdoutIsTTY, color: this.color };
     if (this.billingPeriod) {
       const period = parseMonth(this.billingPeriod, "--billing-period");
       this.out(renderHistory(await reports.loadHistory(settings.database, period, this.exportName), o));

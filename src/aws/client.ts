@@ -41,7 +41,7 @@ export function planClient(src: AwsSource, env: Record<string, string | undefine
   return { region, endpoint, forcePathStyle: Boolean(endpoint), credentials };
 }
 
-async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
+export async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
   const c = plan.credentials;
   const files = { filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE };
   switch (c.kind) {
@@ -55,10 +55,19 @@ async function credentialProvider(plan: ClientPlan, env: Record<string, string |
     }
     case "role": {
       const { fromIni, fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
+      // The identity that assumes the role: the profile, else keys in the environment, else the SDK's default chain.
+      const base = c.profile
+        ? fromIni({ profile: c.profile, ...files })
+        : env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+          ? async () => ({ accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN })
+          : env.AWS_PROFILE
+            ? fromIni({ profile: env.AWS_PROFILE, ...files })
+            : undefined;
       return fromTemporaryCredentials({
         params: { RoleArn: c.roleArn, RoleSessionName: c.sessionName, ExternalId: c.externalId, DurationSeconds: 3600 },
-        masterCredentials: c.profile ? fromIni({ profile: c.profile, ...files }) : undefined,
-        clientConfig: { region: plan.region },
+        masterCredentials: base,
+        // AWS_ENDPOINT_URL_STS: an STS-compatible endpoint (tests use a stand-in on loopback).
+        clientConfig: { region: plan.region, endpoint: env.AWS_ENDPOINT_URL_STS },
       });
     }
     default:

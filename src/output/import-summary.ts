@@ -1,7 +1,7 @@
 import type { PeriodOutcome } from "../cur/import.ts";
 import { formatBytes, formatCount, renderJson, renderTable } from "./table.ts";
 
-export function renderImportSummary(results: PeriodOutcome[], opts: { json: boolean; tty: boolean; dryRun: boolean }): string {
+export function renderImportSummary(results: PeriodOutcome[], opts: { json: boolean; tty: boolean; color?: boolean; dryRun: boolean }): string {
   if (opts.json) return renderJson({ dryRun: opts.dryRun, periods: results });
   if (results.length === 0) return "no billing periods found in the selected range\n";
   const head = ["export", "period", "version", "files", "rows", "bytes", "seconds", "outcome"];
@@ -15,5 +15,5 @@ export function renderImportSummary(results: PeriodOutcome[], opts: { json: bool
     r.seconds.toFixed(1),
     r.outcome === "failed" && r.error ? `failed: ${r.error}` : r.outcome === "would import" ? `would import (${r.reason})` : r.outcome,
   ]);
-  return renderTable(head, rows, { color: opts.tty, alignRight: [3, 4, 5, 6] });
+  return renderTable(head, rows, { color: opts.color ?? opts.tty, alignRight: [3, 4, 5, 6] });
 }

@@ -5,7 +5,9 @@ import { formatBytes, formatCount, renderJson, renderTable } from "./table.ts";
 
 export interface RenderOptions {
   json: boolean;
+  /** Readable numbers (thousands separators, KB/MB/GB). */
   tty: boolean;
+  color?: boolean;
 }
 
 const count = (n: number | null, tty: boolean) => (n === null ? "-" : tty ? formatCount(n) : String(n));
@@ -18,7 +20,7 @@ export function renderManifests(rows: ManifestRow[], o: RenderOptions): string {
   return renderTable(
     ["export", "period", "version", "files", "manifest modified", "state", "rows held"],
     rows.map((r) => [r.export, r.period, r.version ?? "-", count(r.files, o.tty), when(r.manifestLastModified), r.state === "error" ? `error: ${r.error}` : r.state, count(r.rowsHeld, o.tty)]),
-    { color: o.tty, alignRight: [3, 6] },
+    { color: o.color ?? o.tty, alignRight: [3, 6] },
   );
 }
 
@@ -28,7 +30,7 @@ export function renderExports(rows: ExportSummary[], o: RenderOptions): string {
   return renderTable(
     ["export", "flavour", "source", "periods", "first–last", "rows", "last import", "view"],
     rows.map((r) => [r.name, r.flavour, r.source, r.periods, r.firstPeriod ? `${r.firstPeriod} – ${r.lastPeriod}` : "-", count(r.rows, o.tty), when(r.lastImport), r.view]),
-    { color: o.tty, alignRight: [3, 5] },
+    { color: o.color ?? o.tty, alignRight: [3, 5] },
   );
 }
 
@@ -38,7 +40,7 @@ export function renderPeriods(rows: PeriodState[], o: RenderOptions): string {
   return renderTable(
     ["export", "period", "version", "rows", "files", "bytes", "imported at", "table"],
     rows.map((r) => [r.export, r.period, r.version, count(r.rows, o.tty), count(r.files, o.tty), bytes(r.bytes, o.tty), when(r.importedAt), r.table]),
-    { color: o.tty, alignRight: [3, 4, 5] },
+    { color: o.color ?? o.tty, alignRight: [3, 4, 5] },
   );
 }
 
@@ -59,6 +61,6 @@ export function renderHistory(rows: LoadRecord[], o: RenderOptions): string {
       when(r.finishedAt),
       `${r.outcome}${r.current ? " (current)" : ""}${r.error ? `: ${r.error}` : ""}`,
     ]),
-    { color: o.tty, alignRight: [2, 4, 5, 6] },
+    { color: o.color ?? o.tty, alignRight: [2, 4, 5, 6] },
   );
 }
