@@ -175,3 +175,26 @@ test("a data file that is not Parquet fails its period naming the file; the othe
   expect(periods[1].error).toBe(`s3://${bucket}/${root}/data/BILLING_PERIOD=2025-09/cur2-bad-00001.snappy.parquet: not a Parquet file`);
   expect(await periodTotals(db, "cur2_bad", "line_item_unblended_cost")).toEqual({ "2025-08": { rows: 4, cost: 2 } });
 });
+
+test("a bucket in another region than configured is followed, not failed (the SDK re-signs for the region S3 names)", async () => {
+  const seen: string[] = [];
+  proxy.setRule((req) => {
+    if (req.bucket !== "bad-input") return undefined;
+    seen.push(req.method);
+    // The first request is told the bucket lives in eu-west-3, as S3 answers a request signed for the wrong region.
+    return seen.length === 1 ? { kind: "status", status: 301, headers: { "x-amz-bucket-region": "eu-west-3" } } : undefined;
+  });
+  try {
+    const dir = mkdtempSync(join(tmpdir(), "finops-region-"));
+    await putLegacyPeriod(s3, { bucket: "bad-input", prefix: "cur", name: "moved", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 4, 1)] });
+    const r = await runInProcess(["aws", "import-cur", "-b", "bad-input", "-p", "cur", "-e", "moved", "-d", join(dir, "f.duckdb"), "--region", "us-east-1", "--json"], {
+      env: cleanEnv(proxy.env),
+      cwd: dir,
+    });
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).periods[0]).toMatchObject({ outcome: "imported", rows: 4 });
+    expect(proxy.log.some((l) => l.status === 301)).toBe(true);
+  } finally {
+    proxy.setRule(undefined);
+  }
+});

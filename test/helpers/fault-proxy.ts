@@ -29,7 +29,7 @@ export type Fault =
    * Answer with an S3-style XML error without contacting the server (503 SlowDown, 500 InternalError, 403
    * AccessDenied, 301 PermanentRedirect by default).
    */
-  | { kind: "status"; status: 500 | 503 | 403 | 301; code?: string }
+  | { kind: "status"; status: 500 | 503 | 403 | 301; code?: string; headers?: Record<string, string> }
   /** Forward the headers and the first `afterBytes` body bytes (default: half the Content-Length), then drop the connection. */
   | { kind: "reset"; afterBytes?: number }
   /** Forward the headers and the first `afterBytes` bytes, send nothing for `ms`, then drop the connection. */
@@ -150,9 +150,10 @@ export async function startFaultProxy(
     timers.add(t);
   };
 
-  const sendError = (res: ServerResponse, method: string, status: number, code: string, n: number) => {
+  const sendError = (res: ServerResponse, method: string, status: number, code: string, n: number, headers: Record<string, string> = {}) => {
     const body = method === "HEAD" ? "" : s3ErrorXml(code, `FAULTPROXY${n}`);
     res.writeHead(status, {
+      ...headers,
       "content-type": "application/xml",
       "content-length": String(Buffer.byteLength(body)),
       "x-amz-request-id": `FAULTPROXY${n}`,
@@ -238,7 +239,7 @@ export async function startFaultProxy(
       req.resume();
       req.on("end", () => {
         entry.status = status;
-        sendError(res, method, status, code, n);
+        sendError(res, method, status, code, n, fault.headers);
       });
       return;
     }
