@@ -5,7 +5,6 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { open } from "node:fs/promises";
-import { createGunzip, type Gunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import { AppError, InterruptedError } from "../errors.ts";
 
@@ -133,37 +132,6 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
   /** How many times a broken or stalled body is resumed. */
   maxResumes?: number;
-  /**
-   * Decompress the bytes as they arrive and fail unless they form complete gzip data (CRC and length checked).
-   * DuckDB reads a truncated gzip file up to where it breaks without an error, so a short file would lose rows.
-   */
-  verifyGzip?: boolean;
-}
-
-/** Feeds bytes to a gunzip stream that discards its output; `finish()` rejects unless the data was whole. */
-class GzipCheck {
-  readonly #gz: Gunzip = createGunzip();
-  #error: Error | undefined;
-  readonly #done: Promise<void>;
-  constructor() {
-    this.#gz.on("data", () => {});
-    this.#done = new Promise((resolve, reject) => {
-      this.#gz.on("end", resolve);
-      this.#gz.on("error", (err) => {
-        this.#error = err;
-        reject(err);
-      });
-    });
-    this.#done.catch(() => {});
-  }
-  async write(chunk: Uint8Array): Promise<void> {
-    if (this.#error) throw this.#error;
-    if (!this.#gz.write(chunk)) await new Promise<void>((r) => this.#gz.once("drain", r));
-  }
-  async finish(): Promise<void> {
-    this.#gz.end();
-    await this.#done;
-  }
 }
 
 export interface DownloadResult {
@@ -200,7 +168,6 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
   let total: number | undefined;
   let etag: string | undefined = opts.etag || undefined;
   let resumes = 0;
-  const gzip = opts.verifyGzip ? new GzipCheck() : undefined;
   try {
     for (;;) {
       if (opts.signal?.aborted) throw new InterruptedError();
@@ -225,16 +192,8 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
           await file.write(chunk, 0, chunk.length, received);
           received += chunk.length;
           opts.onBytes?.(chunk.length);
-          await gzip?.write(chunk);
         }, idle);
         if (total !== undefined && received < total) throw new Error(`body ended after ${received} of ${total} bytes`);
-        if (gzip) {
-          try {
-            await gzip.finish();
-          } catch (err) {
-            throw new S3Error(`${where}: the gzip data is damaged or cut short (${(err as Error).message}); the file in S3 is not whole`, undefined, true, err);
-          }
-        }
         return { bytes: received, etag: etag ?? "", resumes };
       } catch (err) {
         body?.destroy();

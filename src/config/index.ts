@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import * as v from "valibot";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 
 export const DEFAULT_DATABASE = "./data/finops.duckdb";
 
@@ -30,11 +30,19 @@ export const ExportSchema = v.object({
   end_date: v.optional(month),
 });
 
+const MEMORY = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+/** A DuckDB memory size such as 512MB or 2GB, or a usage error. */
+export function checkMemoryLimit(value: string): string {
+  if (!MEMORY.test(value.trim())) throw new UsageError(`--memory-limit must be a size like 512MB or 2GB, got "${value}"`);
+  return value.trim();
+}
+
 export const ConfigFileSchema = v.object({
   database: v.optional(
     v.object({
       path: v.optional(nonEmpty),
-      memory_limit: v.optional(v.pipe(v.string(), v.regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "must be a size like 2GB"))),
+      memory_limit: v.optional(v.pipe(v.string(), v.regex(MEMORY, "must be a size like 2GB"))),
     }),
   ),
   aws: v.optional(

@@ -15,13 +15,14 @@ import { AppError, InterruptedError, errorMessage } from "../errors.ts";
 import type { PausePoint } from "../debug-pause.ts";
 import type { ProgressSink } from "../output/progress.ts";
 import { formatBytes } from "../output/table.ts";
-import { openDatabase, openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
+import { defaultMemoryLimit, defaultThreads, openDatabase, openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
 import { loadPeriod, type Flavour, type LocalFile } from "../store/load.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
 import { discoverPeriods, inRange, type CurVersion, type DiscoveredPeriod } from "./discovery.ts";
 import { parseCur2Manifest, parseLegacyManifest, type ParsedManifest } from "./manifest.ts";
 import { cleanExportName, type Period } from "./naming.ts";
 import { unzipSingleCsv } from "./unzip.ts";
+import { verifyGzipFiles } from "./verify.ts";
 
 export interface ExportSource extends AwsSource {
   name: string;
@@ -170,8 +171,10 @@ class ImportRun {
   async db(): Promise<Connection> {
     if (!this.#db) {
       mkdirSync(dirname(this.req.database), { recursive: true });
+      const threads = defaultThreads();
       this.#db = await openForWriting(this.req.database, {
-        memoryLimit: this.req.memoryLimit,
+        memoryLimit: this.req.memoryLimit ?? defaultMemoryLimit(threads),
+        threads,
         waitMs: this.req.waitMs,
         signal: this.req.signal,
         onWait: (e) => this.log.info(`${e.message}; waiting for it to finish…`),
@@ -264,6 +267,7 @@ class ImportRun {
 
   async download(plan: PlannedPeriod, client: S3Client): Promise<Spooled> {
     const manifest = plan.manifest!;
+    const t0 = performance.now();
     const infos = await this.inspect(plan, client);
     this.checkDiskSpace(plan, infos.reduce((a, b) => a + b.size, 0));
     const dir = mkdtempSync(join(this.spoolRoot, `${SPOOL_PREFIX}${process.pid}-`));
@@ -291,7 +295,6 @@ class ImportRun {
           await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
             etag: infos[i].etag,
-            verifyGzip: files[i].gzip,
             idleTimeoutMs: this.req.idleTimeoutMs,
             onBytes: (n) => {
               done += n;
@@ -316,6 +319,7 @@ class ImportRun {
       };
       const concurrency = Math.max(1, Math.min(this.req.concurrency ?? 4, files.length));
       await Promise.all(Array.from({ length: concurrency }, worker));
+      this.log.debug(`${plan.export.name} ${plan.discovered.period}: downloaded ${files.length} file(s), ${formatBytes(done)}, in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       // Overwrite mode rewrites files in place: if the manifest changed while we read, the files may mix deliveries.
       const again = await getText(client, plan.export.bucket, plan.discovered.manifestKey, this.req.signal);
       if (plan.manifestEtag && again.etag !== plan.manifestEtag) {
@@ -483,8 +487,13 @@ class ImportRun {
       startedAt: this.req.now(),
     });
     this.req.progress.phase(`${plan.export.name} ${plan.discovered.period}: loading ${spooled.files.length} file(s) into DuckDB`);
+    const loadStarted = performance.now();
+    // Runs beside DuckDB's load; the period commits only once every gzip file has proved whole.
+    const verified = verifyGzipFiles(spooled.files);
+    verified.catch(() => undefined);
     try {
       const { rows } = await loadPeriod(con, {
+        beforeCommit: () => verified,
         exportName: plan.export.name,
         tablePrefix: plan.tablePrefix,
         period: plan.discovered.period,
@@ -501,10 +510,13 @@ class ImportRun {
       });
       const seconds = (performance.now() - began) / 1000;
       this.req.progress.clear();
+      this.log.debug(`${plan.export.name} ${plan.discovered.period}: loaded in ${((performance.now() - loadStarted) / 1000).toFixed(2)} s`);
       this.log.info(`${plan.export.name} ${plan.discovered.period}: imported ${rows.toLocaleString("en-US")} rows (version ${manifest.version})`);
       this.result(plan, "imported", { rows, bytes: spooled.bytes, seconds });
-    } catch (err) {
-      const interrupted = err instanceof InterruptedError || this.req.signal.aborted;
+    } catch (loadError) {
+      const interrupted = loadError instanceof InterruptedError || this.req.signal.aborted;
+      // A damaged gzip file often shows as a CSV error first: the file's own fault is the clearer message.
+      const err = interrupted ? loadError : await verified.then(() => loadError, (gzipError: unknown) => gzipError);
       await finishAttempt(con, id, interrupted ? "interrupted" : "failed", interrupted ? "interrupted (Ctrl-C)" : errorMessage(err), this.req.now());
       throw err;
     }

@@ -9,7 +9,7 @@ import type { ManifestColumn } from "../cur/manifest.ts";
 import { periodTable } from "../cur/naming.ts";
 import { legacyColumnNames } from "../cur/naming.ts";
 import { cur2ColumnType, legacyColumnType, type SqlType } from "../cur/types.ts";
-import { ident, literal, type Connection } from "./duckdb.ts";
+import { ident, literal, varcharList, type Connection } from "./duckdb.ts";
 import { DATA_SCHEMA, sqlTimestamp } from "./state.ts";
 
 export type Flavour = "legacy" | "cur2" | "focus";
@@ -39,6 +39,8 @@ export interface LoadSpec {
   onProgress?: (percent: number) => void;
   /** Crash-test pause points (src/debug-pause.ts). */
   pause?: (point: "load" | "commit") => Promise<void>;
+  /** Must resolve before the transaction commits (the whole-file checks running beside the load). */
+  beforeCommit?: () => Promise<void>;
 }
 
 export class LoadError extends AppError {
@@ -113,7 +115,7 @@ async function csvSelect(spec: LoadSpec): Promise<{ sql: string; plan: ColumnPla
       .map((n) => `CAST(json(${ident(n)}) AS ${types.get(n)}) AS ${ident(n)}`);
     const files = `[${g.files.map((f) => literal(f.path)).join(", ")}]`;
     const gz = g.files[0].gzip ? "gzip" : "none";
-    const read = `read_csv(${files}, header = true, columns = {${cols.join(", ")}}, auto_detect = false, delim = ',', quote = '"', escape = '"', compression = '${gz}', max_line_size = 16777216)`;
+    const read = `read_csv(${files}, header = true, columns = {${cols.join(", ")}}, auto_detect = false, delim = ',', quote = '"', escape = '"', compression = '${gz}')`;
     return `SELECT *${maps.length ? ` REPLACE (${maps.join(", ")})` : ""} FROM ${read}`;
   });
   return { sql: selects.join("\nUNION ALL BY NAME\n"), plan: { names, types } };
@@ -158,10 +160,14 @@ async function rebuildView(con: Connection, exportName: string, prefix: string):
   await con.run(`CREATE OR REPLACE VIEW ${view} AS\n${body}`);
 }
 
-export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadResult> {
+/** The one SELECT that reads every file of a period with the manifest's types (also the benchmark's baseline). */
+export async function periodSelect(spec: Pick<LoadSpec, "files" | "columns" | "flavour">): Promise<{ sql: string; plan?: ColumnPlan }> {
   if (spec.files.length === 0) throw new LoadError("the manifest lists no data files (an empty delivery): nothing to load");
-  const format = spec.files[0].format;
-  const select = format === "parquet" ? { sql: parquetSelect(spec), plan: undefined } : await csvSelect(spec);
+  return spec.files[0].format === "parquet" ? { sql: parquetSelect(spec as LoadSpec), plan: undefined } : await csvSelect(spec as LoadSpec);
+}
+
+export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadResult> {
+  const select = await periodSelect(spec);
   const table = periodTable(spec.tablePrefix, spec.period);
   const qualified = `${ident(DATA_SCHEMA)}.${ident(table)}`;
 
@@ -190,21 +196,19 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
     const now = sqlTimestamp(spec.now());
 
     await con.run("DELETE FROM finops.columns WHERE export = $1 AND billing_period = $2", [spec.exportName, spec.period]);
-    const cols = await con.runAndReadAll(
-      "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = $1 AND table_name = $2 ORDER BY column_index",
-      [DATA_SCHEMA, table],
+    const mapped = [...(select.plan?.names ?? [])];
+    const sources = varcharList(mapped.map(([h]) => h));
+    const names = varcharList(mapped.map(([, n]) => n));
+    await con.run(
+      `INSERT INTO finops.columns
+       SELECT $1, $2, coalesce(m.source, c.column_name), c.column_name, c.data_type
+       FROM duckdb_columns() c
+       LEFT JOIN (SELECT unnest($5::VARCHAR[]) AS source, unnest($6::VARCHAR[]) AS name) m ON m.name = c.column_name
+       WHERE c.schema_name = $3 AND c.table_name = $4
+       ORDER BY c.column_index`,
+      [spec.exportName, spec.period, DATA_SCHEMA, table, sources.value, names.value],
+      [undefined, undefined, undefined, undefined, sources.type, names.type] as never,
     );
-    const source = new Map<string, string>();
-    for (const [h, n] of select.plan?.names ?? []) source.set(n, h);
-    for (const [name, type] of cols.getRows()) {
-      await con.run("INSERT INTO finops.columns VALUES ($1, $2, $3, $4, $5)", [
-        spec.exportName,
-        spec.period,
-        source.get(String(name)) ?? String(name),
-        String(name),
-        String(type),
-      ]);
-    }
     await con.run("DELETE FROM finops.periods WHERE export = $1 AND billing_period = $2", [spec.exportName, spec.period]);
     await con.run("INSERT INTO finops.periods VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
       spec.exportName,
@@ -219,9 +223,13 @@ export async function loadPeriod(con: Connection, spec: LoadSpec): Promise<LoadR
     ]);
     await con.run("UPDATE finops.loads SET outcome = 'imported', rows = $2, finished_at = $3 WHERE id = $1", [spec.attemptId, rows, now]);
     await rebuildView(con, spec.exportName, spec.tablePrefix);
+    await spec.beforeCommit?.();
     await spec.pause?.("commit");
     if (spec.signal?.aborted) throw new InterruptedError();
     await con.run("COMMIT");
+    // Write the period into the database file now: frees the memory its fresh blocks hold (a wide period table
+    // otherwise pins a block per column until DuckDB's own checkpoint) and keeps the WAL short.
+    await con.run("CHECKPOINT");
     return { rows, table };
   } catch (err) {
     try {

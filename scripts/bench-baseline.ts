@@ -1,0 +1,31 @@
+#!/usr/bin/env bun
+/**
+ * The benchmark's baseline, run in a fresh process: DuckDB alone creating a table from the same local files with the
+ * same column types finops uses (the very SELECT finops builds), no S3, no bookkeeping. Prints rows on stdout.
+ *   bun scripts/bench-baseline.ts <database> <manifest.json> <legacy|cur2> <finops|duckdb> <file>...
+ * `finops`: the DuckDB settings finops uses by default (threads, memory limit, preserve_insertion_order);
+ * `duckdb`: DuckDB's own defaults (every core, 80% of RAM).
+ */
+import { readFileSync } from "node:fs";
+import { parseCur2Manifest, parseLegacyManifest } from "../src/cur/manifest.ts";
+import { defaultMemoryLimit, defaultThreads, loadDuckDB } from "../src/store/duckdb.ts";
+import { periodSelect } from "../src/store/load.ts";
+
+const [database, manifestPath, flavour, settings, ...files] = process.argv.slice(2);
+const text = readFileSync(manifestPath, "utf8");
+const manifest = flavour === "legacy" ? parseLegacyManifest(text, manifestPath, JSON.parse(text).bucket) : parseCur2Manifest(text, manifestPath, "billing-bench", "");
+const { sql } = await periodSelect({
+  flavour: flavour === "legacy" ? "legacy" : "cur2",
+  columns: manifest.columns,
+  files: files.map((path) => ({ path, source: path, format: manifest.format, gzip: path.endsWith(".gz") })),
+});
+const { DuckDBInstance } = await loadDuckDB();
+const options: Record<string, string> =
+  settings === "finops" ? { threads: String(defaultThreads()), memory_limit: defaultMemoryLimit(), preserve_insertion_order: "false" } : {};
+const instance = await DuckDBInstance.create(database, options);
+const connection = await instance.connect();
+await connection.run(`CREATE TABLE baseline AS ${sql}`);
+const rows = (await connection.runAndReadAll("SELECT count(*) FROM baseline")).getRows()[0][0];
+connection.closeSync();
+instance.closeSync();
+console.log(String(rows));

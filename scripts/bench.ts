@@ -1,0 +1,256 @@
+#!/usr/bin/env bun
+/**
+ * `npm run bench`: how fast and how lean finops imports, against DuckDB alone on the same machine.
+ *
+ *   bun scripts/bench.ts [--rows 1000000] [--runs 3] [--json]
+ *
+ * Generates (and caches under .cache/bench/) one legacy CUR period as CSV gzip and one CUR 2.0 period as Parquet with
+ * --rows rows each, plus a tree of 3 exports x 24 small periods; serves them from a local S3 server on loopback; then,
+ * alternating the contenders, measures for each period:
+ *   baseline  DuckDB alone creating a table from the same local files with the same column types, in a fresh process,
+ *             with the DuckDB settings finops uses by default (threads, memory limit) — and once more with DuckDB's
+ *             own defaults (every core, 80% of RAM), for reference;
+ *   finops    the compiled binary's `aws import-cur` end to end from the local S3 server into a fresh database;
+ * the peak RSS of each process and the peak size of finops' spool folder; and a no-op re-run of the 3 x 24 tree
+ * (time, and the requests it made). Prints medians as a table, or JSON with --json. Benchmarks are not tests.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { generateBenchExports, generateManyPeriods, type Truth } from "./gen-fixtures.ts";
+import { startS3 } from "./local-s3.ts";
+
+const root = resolve(import.meta.dir, "..");
+const binary = join(root, "dist", "finops");
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+};
+const ROWS = Number(flag("--rows", "1000000"));
+const RUNS = Number(flag("--runs", "3"));
+const JSON_OUT = args.includes("--json");
+const log = (s: string) => console.error(s);
+
+function treeSize(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    try {
+      total += e.isDirectory() ? treeSize(p) : statSync(p).size;
+    } catch {
+      /* removed while we looked */
+    }
+  }
+  return total;
+}
+
+function hwmKiB(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Measured {
+  seconds: number;
+  peakRssMiB: number;
+  peakSpoolBytes: number;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a process to the end, sampling its peak RSS (VmHWM) and the size of `watchDir`. */
+async function measure(cmd: string[], env: Record<string, string | undefined>, watchDir?: string): Promise<Measured> {
+  const started = performance.now();
+  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe", cwd: root });
+  let peak = 0;
+  let spool = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, hwmKiB(proc.pid) ?? 0);
+    if (watchDir) spool = Math.max(spool, treeSize(watchDir));
+  }, 20);
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearInterval(timer);
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, peakRssMiB: peak / 1024, peakSpoolBytes: spool, exitCode, stdout, stderr };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function cached(name: string, make: (dir: string) => Promise<Truth>): Promise<{ dir: string; truth: Truth }> {
+  const dir = join(root, ".cache", "bench", name);
+  const truthPath = join(dir, "truth.json");
+  if (!existsSync(truthPath)) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    log(`generating ${name} …`);
+    const truth = await make(dir);
+    writeFileSync(truthPath, JSON.stringify(truth));
+  }
+  return { dir, truth: JSON.parse(readFileSync(truthPath, "utf8")) };
+}
+
+// ── build, data, server
+log("building dist/finops …");
+if (Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts")], { stdout: "inherit", stderr: "inherit" }).exitCode !== 0) process.exit(1);
+const big = await cached(`big-${ROWS}`, (dir) => generateBenchExports({ outDir: dir, rows: ROWS }));
+const many = await cached("many-3x24", (dir) => generateManyPeriods({ outDir: dir, exports: 3, periods: 24 }));
+const s3 = await startS3();
+log("uploading to the local S3 server …");
+await s3.uploadTree(big.dir);
+await s3.uploadTree(many.dir);
+const work = mkdtempSync(join(tmpdir(), "finops-bench-"));
+const baseEnv = { PATH: process.env.PATH, HOME: join(work, "home"), ...s3.env };
+mkdirSync(baseEnv.HOME, { recursive: true });
+
+interface Case {
+  label: string;
+  name: string;
+  flavour: "legacy" | "cur2";
+  files: string[];
+  manifest: string;
+  compressedBytes: number;
+  rows: number;
+}
+const cases: Case[] = big.truth.exports.map((e) => {
+  const [p] = Object.values(e.periods);
+  const v = p.versions[p.currentKey];
+  const files = v.files.map((f) => join(big.dir, e.bucket, f.key));
+  return {
+    label: e.flavour === "cur-v1" ? "legacy CUR, CSV gzip" : "CUR 2.0, Parquet",
+    name: e.name,
+    flavour: e.flavour === "cur-v1" ? "legacy" : "cur2",
+    files,
+    manifest: join(big.dir, e.bucket, v.manifestKey),
+    compressedBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    rows: v.rows,
+  };
+});
+
+const results: Record<string, { baseline: Measured[]; duckdbDefaults: Measured[]; finops: Measured[] }> = {};
+for (const c of cases) results[c.name] = { baseline: [], duckdbDefaults: [], finops: [] };
+for (let run = 1; run <= RUNS; run++) {
+  for (const c of cases) {
+    log(`run ${run}/${RUNS}: ${c.label} …`);
+    const dbB = join(work, `baseline-${c.name}-${run}.duckdb`);
+    for (const settings of ["finops", "duckdb"] as const) {
+      rmSync(dbB, { force: true });
+      const b = await measure([process.execPath, join(root, "scripts", "bench-baseline.ts"), dbB, c.manifest, c.flavour, settings, ...c.files], baseEnv);
+      if (b.exitCode !== 0 || Number(b.stdout.trim()) !== c.rows) throw new Error(`baseline failed: ${b.stderr}${b.stdout}`);
+      results[c.name][settings === "finops" ? "baseline" : "duckdbDefaults"].push(b);
+    }
+    const spool = join(work, `spool-${c.name}-${run}`);
+    mkdirSync(spool);
+    const dbF = join(work, `finops-${c.name}-${run}.duckdb`);
+    const f = await measure([binary, "aws", "import-cur", "-b", "billing-bench", "-p", "bench", "-e", c.name, "-d", dbF, "--json", "-q"], { ...baseEnv, TMPDIR: spool }, spool);
+    const imported = f.exitCode === 0 ? JSON.parse(f.stdout).periods[0] : undefined;
+    if (imported?.rows !== c.rows) throw new Error(`finops failed: ${f.stderr}${f.stdout}`);
+    results[c.name].finops.push(f);
+    rmSync(dbB, { force: true });
+    rmSync(dbF, { force: true });
+  }
+}
+
+// ── no-op re-run of 3 exports x 24 periods
+const cfg = join(work, "many.toml");
+writeFileSync(
+  cfg,
+  `[database]\npath = "${join(work, "many.duckdb")}"\n` +
+    many.truth.exports.map((e) => `[[aws.exports]]\nname = "${e.name}"\nbucket = "${e.bucket}"\nprefix = "${e.prefix}"\ncur_version = "${e.curVersion}"\n`).join("\n"),
+);
+const periods = many.truth.exports.reduce((a, e) => a + Object.keys(e.periods).length, 0);
+const first = await measure([binary, "aws", "import-cur", "--all", "-c", cfg, "-q"], baseEnv);
+if (first.exitCode !== 0) throw new Error(`many: first import failed: ${first.stderr}`);
+const noop: Measured[] = [];
+let requests = { total: 0, listings: 0, manifestGets: 0, other: 0 };
+for (let run = 1; run <= RUNS; run++) {
+  const from = s3.requests.length;
+  const m = await measure([binary, "aws", "import-cur", "--all", "-c", cfg, "-q", "--json"], baseEnv);
+  if (m.exitCode !== 0 || !JSON.parse(m.stdout).periods.every((p: { outcome: string }) => p.outcome === "up to date")) throw new Error("no-op re-run was not a no-op");
+  noop.push(m);
+  const reqs = s3.requests.slice(from);
+  requests = {
+    total: reqs.length,
+    listings: reqs.filter((r) => r.method === "GET" && !r.key).length,
+    manifestGets: reqs.filter((r) => r.method === "GET" && r.key?.endsWith("-Manifest.json")).length,
+    other: reqs.filter((r) => !(r.method === "GET" && (!r.key || r.key.endsWith("-Manifest.json")))).length,
+  };
+}
+const help: number[] = [];
+for (let i = 0; i < 7; i++) help.push((await measure([binary, "--help"], baseEnv)).seconds);
+await s3.close();
+rmSync(work, { recursive: true, force: true });
+
+// ── report
+const report = {
+  rows: ROWS,
+  runs: RUNS,
+  periods: cases.map((c) => {
+    const r = results[c.name];
+    const bs = median(r.baseline.map((m) => m.seconds));
+    const ds = median(r.duckdbDefaults.map((m) => m.seconds));
+    const fs = median(r.finops.map((m) => m.seconds));
+    return {
+      case: c.label,
+      rows: c.rows,
+      compressedMiB: +(c.compressedBytes / 1048576).toFixed(1),
+      baselineSeconds: +bs.toFixed(2),
+      finopsSeconds: +fs.toFixed(2),
+      baselineRowsPerMinute: Math.round((c.rows / bs) * 60),
+      finopsRowsPerMinute: Math.round((c.rows / fs) * 60),
+      ratio: +(bs / fs).toFixed(2),
+      duckdbDefaultsSeconds: +ds.toFixed(2),
+      ratioToDuckdbDefaults: +(ds / fs).toFixed(2),
+      duckdbDefaultsPeakRssMiB: Math.round(median(r.duckdbDefaults.map((m) => m.peakRssMiB))),
+      baselinePeakRssMiB: Math.round(median(r.baseline.map((m) => m.peakRssMiB))),
+      finopsPeakRssMiB: Math.round(median(r.finops.map((m) => m.peakRssMiB))),
+      peakSpoolMiB: +(median(r.finops.map((m) => m.peakSpoolBytes)) / 1048576).toFixed(1),
+      spoolToCompressed: +(median(r.finops.map((m) => m.peakSpoolBytes)) / c.compressedBytes).toFixed(2),
+    };
+  }),
+  noopRerun: {
+    exports: many.truth.exports.length,
+    periods,
+    seconds: +median(noop.map((m) => m.seconds)).toFixed(2),
+    peakRssMiB: Math.round(median(noop.map((m) => m.peakRssMiB))),
+    requests,
+  },
+  helpWarmMs: Math.round(median(help.slice(2)) * 1000),
+};
+
+if (JSON_OUT) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  const { renderTable } = await import("../src/output/table.ts");
+  const rows = report.periods.map((p) => [
+    p.case,
+    p.rows.toLocaleString("en-US"),
+    `${p.compressedMiB} MiB`,
+    `${p.baselineSeconds} s`,
+    `${p.finopsSeconds} s`,
+    p.baselineRowsPerMinute.toLocaleString("en-US"),
+    p.finopsRowsPerMinute.toLocaleString("en-US"),
+    p.ratio,
+    `${p.duckdbDefaultsSeconds} s (${p.ratioToDuckdbDefaults}; ${p.duckdbDefaultsPeakRssMiB} MiB)`,
+    `${p.baselinePeakRssMiB} MiB`,
+    `${p.finopsPeakRssMiB} MiB`,
+    `${p.peakSpoolMiB} MiB (${p.spoolToCompressed}x)`,
+  ]);
+  console.log(`medians of ${RUNS} runs, ${ROWS.toLocaleString("en-US")} rows per period`);
+  console.log(
+    renderTable(["period", "rows", "compressed", "baseline", "finops", "baseline rows/min", "finops rows/min", "finops/baseline", "DuckDB defaults (ratio; RSS)", "baseline RSS", "finops RSS", "peak spool"], rows, { color: false, alignRight: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }),
+  );
+  const n = report.noopRerun;
+  console.log(
+    `no-op re-run of ${n.exports} exports x ${n.periods / n.exports} periods: ${n.seconds} s, peak RSS ${n.peakRssMiB} MiB, ${n.requests.total} requests (${n.requests.listings} listings, ${n.requests.manifestGets} manifest GETs, ${n.requests.other} other)`,
+  );
+  console.log(`finops --help, warm: ${report.helpWarmMs} ms`);
+}
