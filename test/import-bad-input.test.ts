@@ -198,3 +198,31 @@ test("a bucket in another region than configured is followed, not failed (the SD
     proxy.setRule(undefined);
   }
 });
+
+test("a period too big for the memory limit on two DuckDB threads is loaded again on one; below even that it fails with a hint", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "finops-mem-"));
+  const fixtures = (await import("./helpers/truth.ts")).FIXTURES;
+  await s3.uploadTree(fixtures, (_b, key) => key.startsWith("exports/cur2-parquet/"));
+  const run = (limit: string, db: string) =>
+    runInProcess(["aws", "import-cur", "-b", "billing-fixtures", "-p", "exports", "-e", "cur2-parquet", "-d", join(dir, db), "--memory-limit", limit, "--json"], {
+      env: cleanEnv({ ...s3.env, FINOPS_DUCKDB_THREADS: "2" }),
+      cwd: dir,
+    });
+  // 16MB: too little for two threads decoding 125 columns, enough for one.
+  const retried = await run("16MB", "a.duckdb");
+  expect(retried.exitCode).toBe(0);
+  expect(retried.stderr).toContain("cur2-parquet 2025-08: out of memory with 2 DuckDB threads; loading again on one");
+  const { expectedTotals, exportTruth } = await import("./helpers/truth.ts");
+  const want = expectedTotals(exportTruth("cur2-parquet"));
+  const got = await periodTotals(join(dir, "a.duckdb"), "cur2_parquet", "line_item_unblended_cost");
+  for (const [p, w] of Object.entries(want)) {
+    expect(got[p].rows).toBe(w.rows);
+    expect(got[p].cost).toBeCloseTo(w.cost, 5);
+  }
+  const starved = await run("4MB", "b.duckdb");
+  expect(starved.exitCode).toBe(1);
+  expect(starved.stderr).toMatch(/Out of Memory Error: .* — give DuckDB more memory with --memory-limit/);
+  const bad = await run("lots", "c.duckdb");
+  expect(bad.exitCode).toBe(2);
+  expect(bad.stderr).toContain('--memory-limit must be a size like 512MB or 2GB, got "lots"');
+});

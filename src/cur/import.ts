@@ -147,6 +147,7 @@ interface Spooled {
 class ImportRun {
   #db?: { instance: Instance; connection: Connection };
   #dbQueue: Promise<unknown> = Promise.resolve();
+  #threads = 1;
 
   /**
    * One DuckDB connection serves the whole run, and a load is a transaction on it: every use of the database goes
@@ -171,10 +172,10 @@ class ImportRun {
   async db(): Promise<Connection> {
     if (!this.#db) {
       mkdirSync(dirname(this.req.database), { recursive: true });
-      const threads = defaultThreads();
+      this.#threads = defaultThreads(undefined, this.req.env);
       this.#db = await openForWriting(this.req.database, {
-        memoryLimit: this.req.memoryLimit ?? defaultMemoryLimit(threads),
-        threads,
+        memoryLimit: this.req.memoryLimit ?? defaultMemoryLimit(),
+        threads: this.#threads,
         waitMs: this.req.waitMs,
         signal: this.req.signal,
         onWait: (e) => this.log.info(`${e.message}; waiting for it to finish…`),
@@ -491,8 +492,7 @@ class ImportRun {
     // Runs beside DuckDB's load; the period commits only once every gzip file has proved whole.
     const verified = verifyGzipFiles(spooled.files);
     verified.catch(() => undefined);
-    try {
-      const { rows } = await loadPeriod(con, {
+    const load = () => loadPeriod(con, {
         beforeCommit: () => verified,
         exportName: plan.export.name,
         tablePrefix: plan.tablePrefix,
@@ -508,6 +508,21 @@ class ImportRun {
         onProgress: (pct) => this.req.progress.percent(pct),
         pause: this.req.pause,
       });
+    try {
+      let rows: number;
+      try {
+        ({ rows } = await load());
+      } catch (err) {
+        // Every DuckDB thread holds a row group in memory: a period too wide for the limit is loaded again on one.
+        if (!/Out of Memory Error/.test(errorMessage(err)) || this.#threads === 1 || this.req.signal.aborted) throw err;
+        this.log.warn(`${plan.export.name} ${plan.discovered.period}: out of memory with ${this.#threads} DuckDB threads; loading again on one (a larger --memory-limit is faster)`);
+        await con.run("SET threads = 1");
+        try {
+          ({ rows } = await load());
+        } finally {
+          await con.run(`SET threads = ${this.#threads}`);
+        }
+      }
       const seconds = (performance.now() - began) / 1000;
       this.req.progress.clear();
       this.log.debug(`${plan.export.name} ${plan.discovered.period}: loaded in ${((performance.now() - loadStarted) / 1000).toFixed(2)} s`);

@@ -43,16 +43,20 @@ export function nativeInfo(): NativeInfo | undefined {
 }
 
 /**
- * Bulk-load defaults, measured on a 2-core machine (README, Performance): one DuckDB thread per core but one (left for
- * downloads and the rest of finops), at most 4; 256 MB of DuckDB memory per thread. With these a 2,000,000-row period
- * loads as fast as with DuckDB's own defaults (80% of RAM, every core) while the whole process stays near 400 MB.
+ * Bulk-load defaults, measured on a 2-core machine (README, Performance): every core, at most 4, and 256 MB of DuckDB
+ * memory, so that importing a 2,000,000-row period keeps the whole process near 500 MB. A period that does not fit
+ * (wide Parquet files decode a row group per thread) is loaded again on one thread; --memory-limit raises the limit.
  */
-export function defaultThreads(cpus = availableParallelism()): number {
-  return Math.max(1, Math.min(4, cpus - 1));
+export function defaultThreads(cpus = availableParallelism(), env: Record<string, string | undefined> = process.env): number {
+  const set = Number(env.FINOPS_DUCKDB_THREADS);
+  if (Number.isInteger(set) && set >= 1) return set;
+  return Math.max(1, Math.min(4, cpus));
 }
 
-export function defaultMemoryLimit(threads = defaultThreads()): string {
-  return `${256 * threads}MB`;
+export const DEFAULT_MEMORY_LIMIT = "256MB";
+
+export function defaultMemoryLimit(): string {
+  return DEFAULT_MEMORY_LIMIT;
 }
 
 export interface OpenOptions {

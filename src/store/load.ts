@@ -140,6 +140,7 @@ export function explainLoadError(err: unknown, files: LocalFile[]): string {
     const named = /file '([^']+)'/.exec(text)?.[1] ?? file ?? "a data file";
     return `${named}: not a Parquet file`;
   }
+  if (/^Out of Memory Error/.test(lines[0] ?? "")) return `${lines[0]} — give DuckDB more memory with --memory-limit (or database.memory_limit)`;
   return lines[0] ?? "load failed";
 }
 
