@@ -320,6 +320,8 @@ class ImportRun {
       };
       const concurrency = Math.max(1, Math.min(this.req.concurrency ?? 4, files.length));
       await Promise.all(Array.from({ length: concurrency }, worker));
+      // The download's buffers are garbage now: collect them before DuckDB needs the memory.
+      Bun.gc(true);
       this.log.debug(`${plan.export.name} ${plan.discovered.period}: downloaded ${files.length} file(s), ${formatBytes(done)}, in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
       // Overwrite mode rewrites files in place: if the manifest changed while we read, the files may mix deliveries.
       const again = await getText(client, plan.export.bucket, plan.discovered.manifestKey, this.req.signal);

@@ -22,7 +22,25 @@ export async function verifyGzipFile(path: string, source: string): Promise<void
   }
 }
 
+/**
+ * The same check with the system's `gzip -t` when there is one: it runs in its own process, beside DuckDB, and leaves
+ * no gigabytes of discarded output for finops' garbage collector (which showed as 130 MB more peak memory).
+ */
+async function gzipTest(gzip: string, path: string, source: string): Promise<void> {
+  const proc = Bun.spawn([gzip, "-t", path], { stdout: "ignore", stderr: "pipe" });
+  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) {
+    const why = stderr.trim().split("\n").pop()?.replace(/^.*?: /, "") || `gzip -t exited ${code}`;
+    throw new AppError(`${source}: the gzip data is damaged or cut short (${why}); the file in S3 is not whole`);
+  }
+}
+
 /** Check every gzip file, one after another (one core is DuckDB's, the other is enough for this). */
 export async function verifyGzipFiles(files: { path: string; source: string; gzip: boolean }[]): Promise<void> {
-  for (const f of files) if (f.gzip) await verifyGzipFile(f.path, f.source);
+  const gzip = Bun.which("gzip");
+  for (const f of files) {
+    if (!f.gzip) continue;
+    if (gzip) await gzipTest(gzip, f.path, f.source);
+    else await verifyGzipFile(f.path, f.source);
+  }
 }
