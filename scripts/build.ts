@@ -3,6 +3,10 @@
  * Builds the single `finops` binary with `bun build --compile`, DuckDB's native addon and library embedded.
  *
  *   bun scripts/build.ts            dist/finops for this machine
+ *   bun scripts/build.ts --release  dist/release/: a tarball per platform (linux-x64 on Bun's baseline target,
+ *                                   linux-arm64, darwin-x64, darwin-arm64), .deb packages for amd64 and arm64,
+ *                                   sha256sums.txt, Formula/finops.rb and install.sh
+ *                                   (--targets linux-x64,… picks platforms)
  *
  * `@duckdb/node-bindings` picks its platform package with per-platform `require`s that cannot be bundled, and its
  * addon needs `libduckdb` beside it. A build plugin replaces that module by a generated one that embeds the target
@@ -10,8 +14,9 @@
  * (src/store/native.ts), which places them in a versioned cache folder at first use.
  */
 import type { BunPlugin } from "bun";
+import type { ReleaseTarget } from "./packaging.ts";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
 const root = resolve(import.meta.dir, "..");
@@ -87,7 +92,67 @@ export async function buildBinary(opts: { target: Target; outfile: string; bindi
   }
 }
 
-if (import.meta.main) {
+export const RELEASE_TARGETS: Record<string, Target & ReleaseTarget> = {
+  "linux-x64": { id: "linux-x64", os: "linux", arch: "x64", bun: "bun-linux-x64-baseline", duckdb: "linux-x64", libName: "libduckdb.so" },
+  "linux-arm64": { id: "linux-arm64", os: "linux", arch: "arm64", bun: "bun-linux-arm64", duckdb: "linux-arm64", libName: "libduckdb.so" },
+  "darwin-x64": { id: "darwin-x64", os: "darwin", arch: "x64", bun: "bun-darwin-x64", duckdb: "darwin-x64", libName: "libduckdb.dylib" },
+  "darwin-arm64": { id: "darwin-arm64", os: "darwin", arch: "arm64", bun: "bun-darwin-arm64", duckdb: "darwin-arm64", libName: "libduckdb.dylib" },
+};
+
+/** The DuckDB bindings of a platform: node_modules for this machine's, else `npm pack` from the registry (cached). */
+export function bindingsFor(target: Target): string {
+  const local = join(root, "node_modules", "@duckdb", `node-bindings-${target.duckdb}`);
+  if (existsSync(join(local, target.libName))) return local;
+  const version = JSON.parse(readFileSync(join(root, "node_modules", "@duckdb", "node-bindings", "package.json"), "utf8")).version as string;
+  const dir = join(root, ".cache", "release", "bindings", `${target.duckdb}-${version}`);
+  if (!existsSync(join(dir, "package", target.libName))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const pack = Bun.spawnSync(["npm", "pack", `@duckdb/node-bindings-${target.duckdb}@${version}`, "--silent"], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+    if (pack.exitCode !== 0) throw new Error(`npm pack @duckdb/node-bindings-${target.duckdb}@${version} failed: ${pack.stderr}`);
+    const tgz = pack.stdout.toString().trim().split("\n").pop()!;
+    const untar = Bun.spawnSync(["tar", "xzf", tgz], { cwd: dir });
+    if (untar.exitCode !== 0) throw new Error(`cannot unpack ${tgz}`);
+    rmSync(join(dir, tgz));
+  }
+  return join(dir, "package");
+}
+
+async function release(ids: string[]): Promise<void> {
+  const { formula, readChecksums, releaseBaseUrl, writeChecksums, writeDeb, writeTarball } = await import("./packaging.ts");
+  const out = join(root, "dist", "release");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(join(out, "bin"), { recursive: true });
+  const targets = ids.map((id) => {
+    const t = RELEASE_TARGETS[id];
+    if (!t) throw new Error(`unknown target ${id} (known: ${Object.keys(RELEASE_TARGETS).join(", ")})`);
+    return t;
+  });
+  const artefacts: string[] = [];
+  for (const t of targets) {
+    const started = performance.now();
+    const bindingsDir = bindingsFor(t);
+    const binary = join(out, "bin", `finops-${t.id}`);
+    await buildBinary({ target: t, outfile: binary, bindingsDir });
+    artefacts.push(writeTarball({ root, out, version: pkg.version, target: t, binary }));
+    if (t.os === "linux") {
+      artefacts.push(writeDeb({ root, out, version: pkg.version, arch: t.arch === "x64" ? "amd64" : "arm64", binary, bindingsDir, libName: t.libName }));
+    }
+    console.error(`${t.id}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const sums = writeChecksums(out, artefacts);
+  if (targets.length === Object.keys(RELEASE_TARGETS).length) {
+    mkdirSync(join(out, "Formula"), { recursive: true });
+    writeFileSync(join(out, "Formula", "finops.rb"), formula(pkg.version, releaseBaseUrl(pkg.version), readChecksums(sums)));
+  }
+  copyFileSync(join(root, "install.sh"), join(out, "install.sh"));
+  console.error(`release ${pkg.version} in dist/release: ${artefacts.map((a) => a.slice(out.length + 1)).join(", ")}`);
+}
+
+if (import.meta.main && process.argv.includes("--release")) {
+  const i = process.argv.indexOf("--targets");
+  await release(i >= 0 ? process.argv[i + 1].split(",") : Object.keys(RELEASE_TARGETS));
+} else if (import.meta.main) {
   const target = hostTarget();
   const bindingsDir = join(root, "node_modules", "@duckdb", `node-bindings-${target.duckdb}`);
   if (!existsSync(bindingsDir)) {
