@@ -86,6 +86,8 @@ export interface ImportRequest {
   waitMs?: number;
   /** Crash-test pause points (src/debug-pause.ts). */
   pause?: (point: PausePoint) => Promise<void>;
+  /** Download the next period while this one loads (default true; false: one period after another). */
+  overlap?: boolean;
 }
 
 const SPOOL_PREFIX = "finops-spool-";
@@ -432,7 +434,8 @@ class ImportRun {
         if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
         throw new InterruptedError();
       }
-      if (i + 1 < plans.length) pending = start(plans[i + 1]);
+      const overlap = this.req.overlap ?? true;
+      if (overlap && i + 1 < plans.length) pending = start(plans[i + 1]);
       try {
         if (!got.ok) throw got.error;
         await this.loadOne(plan, got.spooled, got.began);
@@ -449,6 +452,7 @@ class ImportRun {
         if (!got.ok) await this.recordFailure(plan, message);
       } finally {
         if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
+        if (!overlap && i + 1 < plans.length) pending = start(plans[i + 1]);
       }
     }
   }
@@ -562,7 +566,7 @@ export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
     }
     // Several exports (--all) proceed side by side: their downloads overlap, their loads take turns. With --pick the
     // prompts come one export at a time.
-    const parallel = req.pick ? 1 : Math.min(3, req.exports.length);
+    const parallel = req.pick || req.overlap === false ? 1 : Math.min(3, req.exports.length);
     let next = 0;
     const worker = async () => {
       while (next < req.exports.length) {
