@@ -276,6 +276,8 @@ describe("the config file", () => {
   });
 });
 
+let stsLifetimeMs = 3600_000;
+
 describe("credentials per export", () => {
   test("a profile from a temporary shared-config file (static keys) is used against the local S3 server", async () => {
     const require = createRequire(import.meta.url);
@@ -311,7 +313,7 @@ describe("credentials per export", () => {
       port: 0,
       async fetch(req) {
         calls.push(new URLSearchParams(await req.text()));
-        const expiration = new Date(Date.now() + 3600_000).toISOString();
+        const expiration = new Date(Date.now() + stsLifetimeMs).toISOString();
         return new Response(
           `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAROLEKEYFROMSTS01</AccessKeyId><SecretAccessKey>roleSecretFromSts</SecretAccessKey><SessionToken>token</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::222222222222:assumed-role/FinOpsRead/finops</Arn><AssumedRoleId>AROA:finops</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
           { headers: { "content-type": "text/xml" } },
@@ -335,7 +337,21 @@ describe("credentials per export", () => {
       expect(calls[0].get("ExternalId")).toBe("ext-1");
       expect(calls[0].get("RoleSessionName")).toBe("finops");
       expect(calls[0].get("DurationSeconds")).toBe("3600");
+      const firstRunCalls = calls.length;
+
+      // Keys about to expire are refreshed before they do: with a lifetime inside the SDK's refresh window, the
+      // same import asks STS again as it goes.
+      stsLifetimeMs = 60_000;
+      calls.length = 0;
+      const again = await runInProcess(
+        ["aws", "import-cur", "-b", "billing-fixtures", "-p", "focus", "-e", "focus", "--role-arn", "arn:aws:iam::222222222222:role/FinOpsRead", "--external-id", "ext-1", "-d", join(dir, "r2.duckdb"), "--json"],
+        { env, cwd: dir },
+      );
+      expect(again.exitCode).toBe(0);
+      expect(firstRunCalls).toBe(1);
+      expect(calls.length).toBeGreaterThan(1);
     } finally {
+      stsLifetimeMs = 3600_000;
       sts.stop(true);
     }
   });
