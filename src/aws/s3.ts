@@ -130,8 +130,15 @@ export interface DownloadOptions {
   onSize?: (size: number) => void;
   /** A body that delivers nothing for this long fails and resumes. */
   idleTimeoutMs?: number;
-  /** How many times a broken or stalled body is resumed. */
+  /** How many times a broken or stalled body is resumed (per range). */
   maxResumes?: number;
+  /** The object's size, from a HEAD: lets a large object download in ranged parts. */
+  size?: number;
+  /** How many ranged parts of one object download at once (default 4). */
+  parallelParts?: number;
+  /** Over this size an object downloads in parts of `partSize` (defaults PART_THRESHOLD, PART_SIZE). */
+  partThreshold?: number;
+  partSize?: number;
 }
 
 export interface DownloadResult {
@@ -157,56 +164,88 @@ async function pump(body: Readable, write: (chunk: Uint8Array) => Promise<void>,
   }
 }
 
-/** Download one object to `dest`, resuming a broken body from the last byte received, with the ETag pinned. */
+/** Objects larger than this are downloaded in ranged parts, several at once. */
+export const PART_THRESHOLD = 32 * 1024 * 1024;
+export const PART_SIZE = 16 * 1024 * 1024;
+
+interface RangeJob {
+  start: number;
+  /** Inclusive; undefined: to the end of the object (size unknown). */
+  end?: number;
+}
+
+/**
+ * Download one object to `dest`. With its size known (from a HEAD) and over PART_THRESHOLD, in PART_SIZE ranges,
+ * `parallelParts` at once, each written at its offset. Every request is pinned to the ETag (If-Match); a broken or
+ * stalled range resumes from its last byte received.
+ */
 export async function downloadObject(client: S3Client, bucket: string, key: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
   const where = s3Url(bucket, key);
   const idle = opts.idleTimeoutMs ?? 30_000;
   const maxResumes = opts.maxResumes ?? 5;
   const file = await open(dest, "w", 0o600);
-  let received = 0;
-  let total: number | undefined;
   let etag: string | undefined = opts.etag || undefined;
   let resumes = 0;
-  try {
+  let bytes = 0;
+
+  /** Fetch [job.start, job.end] (or to the end), resuming from the last byte written. */
+  const fetchRange = async (job: RangeJob): Promise<void> => {
+    let offset = job.start;
+    let end = job.end;
+    let tries = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new InterruptedError();
       let body: Readable | undefined;
       try {
+        const whole = offset === 0 && end === undefined;
         const res = await client.send(
-          new GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Range: received > 0 ? `bytes=${received}-` : undefined,
-            IfMatch: etag,
-          }),
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: whole ? undefined : `bytes=${offset}-${end ?? ""}`, IfMatch: etag }),
           { abortSignal: opts.signal },
         );
         body = res.Body as Readable;
-        if (total === undefined) {
-          etag ??= res.ETag ?? "";
-          total = res.ContentLength === undefined ? undefined : Number(res.ContentLength);
-          if (total !== undefined) opts.onSize?.(total);
+        etag ??= res.ETag ?? "";
+        if (end === undefined && res.ContentLength !== undefined) {
+          end = offset + Number(res.ContentLength) - 1;
+          if (whole) opts.onSize?.(Number(res.ContentLength));
         }
         await pump(body, async (chunk) => {
-          await file.write(chunk, 0, chunk.length, received);
-          received += chunk.length;
+          await file.write(chunk, 0, chunk.length, offset);
+          offset += chunk.length;
+          bytes += chunk.length;
           opts.onBytes?.(chunk.length);
         }, idle);
-        if (total !== undefined && received < total) throw new Error(`body ended after ${received} of ${total} bytes`);
-        return { bytes: received, etag: etag ?? "", resumes };
+        if (end !== undefined && offset <= end) throw new Error(`body ended after ${offset - job.start} of ${end - job.start + 1} bytes`);
+        return;
       } catch (err) {
         body?.destroy();
         if (opts.signal?.aborted) throw new InterruptedError();
         const described = describeS3Error(err, where);
-        if (described.permanent || resumes >= maxResumes) {
-          if (!described.permanent) throw new S3Error(`${where}: download failed after ${resumes} resumes: ${described.message}`, described.status, false, err);
-          throw described;
-        }
+        if (described.permanent) throw described;
+        if (tries >= maxResumes) throw new S3Error(`${where}: download failed after ${tries} resumes: ${described.message}`, described.status, false, err);
+        tries += 1;
         resumes += 1;
-        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** resumes, 5_000)));
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** tries, 5_000)));
       }
     }
+  };
+
+  try {
+    const size = opts.size;
+    const partSize = opts.partSize ?? PART_SIZE;
+    if (size === undefined || size <= (opts.partThreshold ?? PART_THRESHOLD) || (opts.parallelParts ?? 4) <= 1) {
+      await fetchRange({ start: 0, end: size === undefined || size === 0 ? undefined : size - 1 });
+    } else {
+      const jobs: RangeJob[] = [];
+      for (let start = 0; start < size; start += partSize) jobs.push({ start, end: Math.min(size, start + partSize) - 1 });
+      let next = 0;
+      const worker = async () => {
+        while (next < jobs.length) await fetchRange(jobs[next++]);
+      };
+      await Promise.all(Array.from({ length: Math.min(opts.parallelParts ?? 4, jobs.length) }, worker));
+    }
+    if (size !== undefined && bytes !== size) throw new S3Error(`${where}: downloaded ${bytes} bytes, the object has ${size}`, undefined, false);
+    return { bytes, etag: etag ?? "", resumes };
   } finally {
     await file.close();
   }

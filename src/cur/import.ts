@@ -298,6 +298,7 @@ class ImportRun {
           await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
             etag: infos[i].etag,
+            size: infos[i].size,
             idleTimeoutMs: this.req.idleTimeoutMs,
             onBytes: (n) => {
               done += n;
