@@ -27,10 +27,13 @@ export class ImportCurCommand extends SourceCommand {
   all = Option.Boolean("--all", false, { description: "Import every export of the config file" });
   pick = Option.Boolean("--pick", false, { description: "Choose the billing periods interactively (terminal only)" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Show the plan; change nothing" });
+  memoryLimit = Option.String("--memory-limit", {
+    description: "Memory DuckDB may use before it spills to disk, e.g. 1GB (default: 256MB per DuckDB thread)",
+  });
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
+    const [{ loadSettings, checkMemoryLimit }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
       await Promise.all([
         import("../../src/config/index.ts"),
         import("../../src/cur/exports.ts"),
@@ -52,7 +55,7 @@ export class ImportCurCommand extends SourceCommand {
     const results = await importCur({
       exports,
       database: settings.database,
-      memoryLimit: settings.memoryLimit,
+      memoryLimit: this.memoryLimit ? checkMemoryLimit(this.memoryLimit) : settings.memoryLimit,
       force: this.force,
       dryRun: this.dryRun,
       start,

@@ -172,6 +172,8 @@ interface RangeJob {
   start: number;
   /** Inclusive; undefined: to the end of the object (size unknown). */
   end?: number;
+  /** The whole object: the first request asks for it without a Range. */
+  whole?: boolean;
 }
 
 /**
@@ -198,17 +200,15 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
       if (opts.signal?.aborted) throw new InterruptedError();
       let body: Readable | undefined;
       try {
-        const whole = offset === 0 && end === undefined;
+        const whole = Boolean(job.whole) && offset === 0;
         const res = await client.send(
           new GetObjectCommand({ Bucket: bucket, Key: key, Range: whole ? undefined : `bytes=${offset}-${end ?? ""}`, IfMatch: etag }),
           { abortSignal: opts.signal },
         );
         body = res.Body as Readable;
         etag ??= res.ETag ?? "";
-        if (end === undefined && res.ContentLength !== undefined) {
-          end = offset + Number(res.ContentLength) - 1;
-          if (whole) opts.onSize?.(Number(res.ContentLength));
-        }
+        if (end === undefined && res.ContentLength !== undefined) end = offset + Number(res.ContentLength) - 1;
+        if (whole && res.ContentLength !== undefined) opts.onSize?.(Number(res.ContentLength));
         await pump(body, async (chunk) => {
           await file.write(chunk, 0, chunk.length, offset);
           offset += chunk.length;
@@ -234,7 +234,7 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
     const size = opts.size;
     const partSize = opts.partSize ?? PART_SIZE;
     if (size === undefined || size <= (opts.partThreshold ?? PART_THRESHOLD) || (opts.parallelParts ?? 4) <= 1) {
-      await fetchRange({ start: 0, end: size === undefined || size === 0 ? undefined : size - 1 });
+      await fetchRange({ start: 0, end: size === undefined || size === 0 ? undefined : size - 1, whole: true });
     } else {
       const jobs: RangeJob[] = [];
       for (let start = 0; start < size; start += partSize) jobs.push({ start, end: Math.min(size, start + partSize) - 1 });
