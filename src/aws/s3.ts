@@ -78,26 +78,33 @@ export interface SmallObject {
   size: number;
 }
 
+/** Run a small request again on a transient failure (bounded, with backoff); permanent S3 errors are final. */
+async function withRetries<T>(where: string, signal: AbortSignal | undefined, attempts: number, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (signal?.aborted) throw new InterruptedError();
+      const described = describeS3Error(err, where);
+      if (described.permanent || attempt >= attempts) throw described;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3_000)));
+    }
+  }
+}
+
 /**
  * A small object (a manifest), read whole. The SDK retries a request that fails, not a body that breaks after the
  * headers arrived, so a broken body is fetched again here (bounded, with backoff).
  */
 export async function getText(client: S3Client, bucket: string, key: string, signal?: AbortSignal, attempts = 5): Promise<SmallObject> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-      const text = (await res.Body?.transformToString("utf-8")) ?? "";
-      const size = Number(res.ContentLength ?? text.length);
-      if (res.ContentLength !== undefined && Buffer.byteLength(text, "utf8") !== size) throw new Error(`body ended short of ${size} bytes`);
-      return { text, etag: res.ETag ?? "", lastModified: res.LastModified, size };
-    } catch (err) {
-      if (signal?.aborted) throw new InterruptedError();
-      const described = describeS3Error(err, s3Url(bucket, key));
-      if (described.permanent || attempt >= attempts) throw described;
-      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3_000)));
-    }
-  }
+  return withRetries(s3Url(bucket, key), signal, attempts, async () => {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    const text = (await res.Body?.transformToString("utf-8")) ?? "";
+    const size = Number(res.ContentLength ?? text.length);
+    if (res.ContentLength !== undefined && Buffer.byteLength(text, "utf8") !== size) throw new Error(`body ended short of ${size} bytes`);
+    return { text, etag: res.ETag ?? "", lastModified: res.LastModified, size };
+  });
 }
 
 export interface ObjectInfo {
@@ -107,17 +114,10 @@ export interface ObjectInfo {
 
 export async function headObject(client: S3Client, bucket: string, key: string, signal?: AbortSignal, attempts = 5): Promise<ObjectInfo> {
   const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-      return { size: Number(res.ContentLength ?? 0), etag: res.ETag ?? "" };
-    } catch (err) {
-      if (signal?.aborted) throw new InterruptedError();
-      const described = describeS3Error(err, s3Url(bucket, key));
-      if (described.permanent || attempt >= attempts) throw described;
-      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3_000)));
-    }
-  }
+  return withRetries(s3Url(bucket, key), signal, attempts, async () => {
+    const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return { size: Number(res.ContentLength ?? 0), etag: res.ETag ?? "" };
+  });
 }
 
 export interface DownloadOptions {

@@ -1,46 +1,14 @@
 /** The fixture generator's ground truth (fixtures/exports/truth.json): rows and cost per current version of each period. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Truth, TruthExport } from "../../scripts/gen-fixtures.ts";
 import { repoRoot } from "./cli.ts";
 
 export const FIXTURES = join(repoRoot, "fixtures", "exports");
 
-export interface TruthFile {
-  key: string;
-  rows: number;
-  cost: number;
-}
-export interface TruthVersion {
-  manifestKey: string;
-  manifestCopyKey?: string;
-  folder: string | null;
-  assemblyId?: string;
-  executionId?: string | null;
-  rows: number;
-  cost: number;
-  files: TruthFile[];
-}
-export interface TruthPeriod {
-  current: string | null;
-  currentKey: string;
-  staleFiles: TruthFile[];
-  versions: Record<string, TruthVersion>;
-}
-export interface TruthExport {
-  name: string;
-  flavour: "cur-v1" | "cur2" | "focus";
-  curVersion: "v1" | "v2";
-  bucket: string;
-  prefix: string;
-  format: "csv" | "parquet";
-  compression: string;
-  mode: string;
-  costColumn: string;
-  traps: Record<string, unknown>;
-  periods: Record<string, TruthPeriod>;
-}
+export type { Truth, TruthExport, TruthFile, TruthPeriod, TruthVersion } from "../../scripts/gen-fixtures.ts";
 
-export function loadTruth(dir = FIXTURES): { seed: number; exports: TruthExport[] } {
+export function loadTruth(dir = FIXTURES): Truth {
   return JSON.parse(readFileSync(join(dir, "truth.json"), "utf8"));
 }
 
