@@ -28,7 +28,7 @@ export class ImportCurCommand extends SourceCommand {
   pick = Option.Boolean("--pick", false, { description: "Choose the billing periods interactively (terminal only)" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Show the plan; change nothing" });
   memoryLimit = Option.String("--memory-limit", {
-    description: "Memory DuckDB may use before it spills to disk, e.g. 1GB (default: 256MB per DuckDB thread)",
+    description: "Memory DuckDB may use before it spills to disk, e.g. 1GB (default 224MB)",
   });
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 

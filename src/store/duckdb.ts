@@ -43,7 +43,7 @@ export function nativeInfo(): NativeInfo | undefined {
 }
 
 /**
- * Bulk-load defaults, measured on a 2-core machine (README, Performance): every core, at most 4, and 256 MB of DuckDB
+ * Bulk-load defaults, measured on a 2-core machine (README, Performance): every core, at most 4, and 224 MB of DuckDB
  * memory, so that importing a 2,000,000-row period keeps the whole process near 500 MB. A period that does not fit
  * (wide Parquet files decode a row group per thread) is loaded again on one thread; --memory-limit raises the limit.
  */
@@ -53,7 +53,7 @@ export function defaultThreads(cpus = availableParallelism(), env: Record<string
   return Math.max(1, Math.min(4, cpus));
 }
 
-export const DEFAULT_MEMORY_LIMIT = "256MB";
+export const DEFAULT_MEMORY_LIMIT = "224MB";
 
 export function defaultMemoryLimit(): string {
   return DEFAULT_MEMORY_LIMIT;
