@@ -144,12 +144,60 @@ interface Spooled {
   dir: string;
   files: LocalFile[];
   bytes: number;
+  /** What this period holds of the spool budget (released when its folder is removed). */
+  reserved: number;
+  periodBytes: number;
+}
+
+/**
+ * Keeps the spool folder near one period: while a period loads, the next one downloads only until the spool holds 20%
+ * more than the larger of the two, then waits for the load to finish and free its files. A file larger than that
+ * still downloads when the spool is otherwise empty.
+ */
+export class SpoolBudget {
+  #used = 0;
+  #periods: number[] = [];
+  #waiters: (() => void)[] = [];
+  constructor(private readonly slack = 1.2) {}
+
+  get used(): number {
+    return this.#used;
+  }
+
+  enter(periodBytes: number): void {
+    this.#periods.push(periodBytes);
+  }
+
+  async reserve(size: number, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (signal?.aborted) throw new InterruptedError();
+      const limit = this.slack * Math.max(0, ...this.#periods);
+      if (this.#used === 0 || this.#used + size <= limit) {
+        this.#used += size;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        signal?.addEventListener("abort", () => resolve(), { once: true });
+      });
+    }
+  }
+
+  /** A period's folder is gone: give back what it held. */
+  leave(periodBytes: number, reserved: number): void {
+    const i = this.#periods.indexOf(periodBytes);
+    if (i >= 0) this.#periods.splice(i, 1);
+    this.#used = Math.max(0, this.#used - reserved);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
 }
 
 class ImportRun {
   #db?: { instance: Instance; connection: Connection };
   #dbQueue: Promise<unknown> = Promise.resolve();
   #threads = 1;
+  /** The most the spool budget held at once (bytes), for --verbose. */
+  peakSpool = 0;
 
   /**
    * One DuckDB connection serves the whole run, and a load is a transaction on it: every use of the database goes
@@ -268,12 +316,15 @@ class ImportRun {
     checkDiskSpace(this.spoolRoot, needed, plan.manifest!.compression === "zip");
   }
 
-  async download(plan: PlannedPeriod, client: S3Client): Promise<Spooled> {
+  async download(plan: PlannedPeriod, client: S3Client, budget: SpoolBudget): Promise<Spooled> {
     const manifest = plan.manifest!;
     const t0 = performance.now();
     const infos = await this.inspect(plan, client);
-    this.checkDiskSpace(plan, infos.reduce((a, b) => a + b.size, 0));
+    const periodBytes = infos.reduce((a, b) => a + b.size, 0);
+    this.checkDiskSpace(plan, periodBytes);
     const dir = mkdtempSync(join(this.spoolRoot, `${SPOOL_PREFIX}${process.pid}-`));
+    budget.enter(periodBytes);
+    let reserved = 0;
     try {
       const files: LocalFile[] = manifest.files.map((f, i) => {
         const name = `${String(i + 1).padStart(5, "0")}-${safeName(f.key)}`;
@@ -295,6 +346,9 @@ class ImportRun {
         while (next < files.length) {
           const i = next++;
           const ref = manifest.files[i];
+          await budget.reserve(infos[i].size, this.req.signal);
+          reserved += infos[i].size;
+          this.peakSpool = Math.max(this.peakSpool, budget.used);
           await downloadObject(client, ref.bucket, ref.key, files[i].path, {
             signal: this.req.signal,
             etag: infos[i].etag,
@@ -325,15 +379,16 @@ class ImportRun {
       await Promise.all(Array.from({ length: concurrency }, worker));
       // The download's buffers are garbage now: collect them before DuckDB needs the memory.
       Bun.gc(true);
-      this.log.debug(`${plan.export.name} ${plan.discovered.period}: downloaded ${files.length} file(s), ${formatBytes(done)}, in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+      this.log.debug(`${plan.export.name} ${plan.discovered.period}: downloaded ${files.length} file(s), ${formatBytes(done)}, in ${((performance.now() - t0) / 1000).toFixed(2)} s (spool peak so far ${formatBytes(this.peakSpool)})`);
       // Overwrite mode rewrites files in place: if the manifest changed while we read, the files may mix deliveries.
       const again = await getText(client, plan.export.bucket, plan.discovered.manifestKey, this.req.signal);
       if (plan.manifestEtag && again.etag !== plan.manifestEtag) {
         throw new AppError(`${s3Url(plan.export.bucket, plan.discovered.manifestKey)} changed while the period was downloading; run the import again`);
       }
-      return { dir, files, bytes: done };
+      return { dir, files, bytes: done, reserved, periodBytes };
     } catch (err) {
       rmSync(dir, { recursive: true, force: true });
+      budget.leave(periodBytes, reserved);
       throw err;
     }
   }
@@ -418,9 +473,14 @@ class ImportRun {
 
   /** Download period i+1 while period i loads; at most two periods are spooled at once. */
   async importPlans(plans: PlannedPeriod[], client: S3Client): Promise<void> {
+    const budget = new SpoolBudget();
+    const drop = (s: Spooled) => {
+      rmSync(s.dir, { recursive: true, force: true });
+      budget.leave(s.periodBytes, s.reserved);
+    };
     const start = (p: PlannedPeriod) => {
       const began = performance.now();
-      const promise = this.download(p, client).then(
+      const promise = this.download(p, client, budget).then(
         (s) => ({ ok: true as const, spooled: s, began }),
         (error: unknown) => ({ ok: false as const, error, began }),
       );
@@ -432,7 +492,7 @@ class ImportRun {
       const got = await pending!;
       pending = undefined;
       if (this.req.signal.aborted) {
-        if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
+        if (got.ok) drop(got.spooled);
         throw new InterruptedError();
       }
       const overlap = this.req.overlap ?? true;
@@ -442,8 +502,8 @@ class ImportRun {
         await this.loadOne(plan, got.spooled, got.began);
       } catch (err) {
         if (err instanceof InterruptedError || this.req.signal.aborted) {
-          const rest = await pending;
-          if (rest?.ok) rmSync(rest.spooled.dir, { recursive: true, force: true });
+          const rest = await pending; // woken by the abort if it waits for spool room
+          if (rest?.ok) drop(rest.spooled);
           throw new InterruptedError();
         }
         const message = errorMessage(err);
@@ -452,7 +512,7 @@ class ImportRun {
         this.result(plan, "failed", { error: message, seconds: (performance.now() - got.began) / 1000 });
         if (!got.ok) await this.recordFailure(plan, message);
       } finally {
-        if (got.ok) rmSync(got.spooled.dir, { recursive: true, force: true });
+        if (got.ok) drop(got.spooled);
         if (!overlap && i + 1 < plans.length) pending = start(plans[i + 1]);
       }
     }
