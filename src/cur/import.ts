@@ -341,6 +341,7 @@ class ImportRun {
       const expected = infos.reduce((a, b) => a + b.size, 0);
       const label = `${plan.export.name} ${plan.discovered.period}: downloading`;
       this.req.progress.phase(`${label} ${total} file(s)`);
+      const report = () => this.req.progress.bytes(label, done, Math.max(expected, done), filesDone, total);
       let next = 0;
       const worker = async () => {
         while (next < files.length) {
@@ -356,7 +357,7 @@ class ImportRun {
             idleTimeoutMs: this.req.idleTimeoutMs,
             onBytes: (n) => {
               done += n;
-              this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
+              report();
             },
           });
           filesDone += 1;
@@ -372,7 +373,7 @@ class ImportRun {
             rmSync(files[i].path, { force: true });
             files[i] = { ...files[i], path: csv, gzip: false };
           }
-          this.req.progress.bytes(done, Math.max(expected, done), filesDone, total);
+          report();
         }
       };
       const concurrency = Math.max(1, Math.min(this.req.concurrency ?? 4, files.length));

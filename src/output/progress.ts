@@ -8,7 +8,8 @@ export interface ProgressSink {
   phase(text: string): void;
   /** A share of the current phase, 0–100. */
   percent(p: number): void;
-  bytes(done: number, total: number, filesDone: number, files: number): void;
+  /** Download progress; `label` names the period (another period may be loading at the same time). */
+  bytes(label: string, done: number, total: number, filesDone: number, files: number): void;
   line(text: string): void;
   clear(): void;
 }
@@ -40,8 +41,8 @@ export class StderrProgress implements ProgressSink {
     }
   }
 
-  bytes(done: number, total: number, filesDone: number, files: number): void {
-    const text = `${this.#label}: ${filesDone}/${files} files, ${formatBytes(done)} of ${formatBytes(total)}`;
+  bytes(label: string, done: number, total: number, filesDone: number, files: number): void {
+    const text = `${label}: ${filesDone}/${files} files, ${formatBytes(done)} of ${formatBytes(total)}`;
     const now = Date.now();
     if (this.tty) {
       if (now - this.#last >= 100 || done === total) {
