@@ -226,3 +226,12 @@ test("a period too big for the memory limit on two DuckDB threads is loaded agai
   expect(bad.exitCode).toBe(2);
   expect(bad.stderr).toContain('--memory-limit must be a size like 512MB or 2GB, got "lots"');
 });
+
+test("no credentials anywhere: one clear line saying so and where to set them, exit 1", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "finops-nocreds-"));
+  const env = cleanEnv({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "us-east-1", AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"), AWS_CONFIG_FILE: join(dir, "none") });
+  const r = await runInProcess(["aws", "import-cur", "-b", "bad-input", "-p", "cur", "-e", "x", "--cur-version", "v1", "-d", join(dir, "f.duckdb")], { env, cwd: dir });
+  expect(r.exitCode).toBe(1);
+  expect(r.stderr).toContain("s3://bad-input/cur/x/: no AWS credentials were found — set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or pass --profile");
+  expect(r.stderr).toContain("1 failed, 0 imported, 0 up to date");
+});

@@ -74,7 +74,9 @@ export class ImportCurCommand extends SourceCommand {
     this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun }));
     const failed = results.filter((r) => r.outcome === "failed");
     if (failed.length > 0) {
-      this.logger.error(`${failed.length} billing period(s) failed; the others were imported. See the summary above.`);
+      const imported = results.filter((r) => r.outcome === "imported").length;
+      const current = results.filter((r) => r.outcome === "up to date").length;
+      this.logger.error(`${failed.length} failed, ${imported} imported, ${current} up to date: see the summary on stdout`);
       return 1;
     }
     return 0;
