@@ -294,7 +294,7 @@ describe("credentials per export", () => {
     // A profile that does not exist is a clear failure, not a silent fallback.
     const missing = await runInProcess(["aws", "list-manifests", "-b", "billing-fixtures", "-p", "focus", "-e", "focus", "--profile", "nope", "-d", join(dir, "x.duckdb")], { env, cwd: dir });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toMatch(/nope/);
+    expect(missing.stderr).toMatch(/no AWS credentials were found \(.*\bnope\b.*\)/);
   });
 
   test("role_arn: an STS AssumeRole with the role, external id and session name; S3 is then read with the role's keys", async () => {

@@ -35,7 +35,8 @@ export function describeS3Error(err: unknown, where: string): S3Error {
   if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
   if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);
   if (e?.name === "CredentialsProviderError") {
-    return new S3Error(`${where}: no AWS credentials were found — set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or pass --profile (finops doctor shows what it sees)`, undefined, true, err);
+    const why = (e.message ?? "").split("\n")[0].replace(/\.$/, "");
+    return new S3Error(`${where}: no AWS credentials were found (${why}) — set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or pass --profile (finops doctor shows what it sees)`, undefined, true, err);
   }
   if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired"].includes(code)) {
     return new S3Error(`${where}: the credentials were refused (${code}) — check AWS_PROFILE, --profile or the access keys`, status, true, err);
