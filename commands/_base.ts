@@ -1,6 +1,7 @@
 import { Command, Option } from "clipanion";
 import type { ConsolaInstance } from "consola";
 import { failure } from "../src/cli.ts";
+import type { Settings } from "../src/config/index.ts";
 import { createLogger, type FinopsContext, type LogLevel } from "../src/context.ts";
 import { UsageError } from "../src/errors.ts";
 
@@ -38,6 +39,12 @@ export abstract class BaseCommand extends Command<FinopsContext> {
   /** Hand the error to src/cli.ts, which prints it on stderr and picks the exit code. */
   override async catch(error: unknown): Promise<void> {
     (this as unknown as Record<symbol, unknown>)[failure] = error;
+  }
+
+  /** Flags, environment, config file and defaults, resolved once for this command. */
+  async settings(): Promise<Settings> {
+    const { loadSettings } = await import("../src/config/index.ts");
+    return loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
   }
 
   /** Colours on stdout only on a terminal, and never with NO_COLOR set. */

@@ -10,12 +10,11 @@ export class ConfigShowCommand extends BaseCommand {
   });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { describeSettings }, { renderJson, renderTable }] = await Promise.all([
-      import("../src/config/index.ts"),
+    const [{ describeSettings }, { renderJson, renderTable }] = await Promise.all([
       import("../src/config/describe.ts"),
       import("../src/output/table.ts"),
     ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     const rows = describeSettings(settings, this.context.env);
     if (this.json) this.out(renderJson({ settings: rows, exports: settings.exports }));
     else this.out(renderTable(["setting", "value", "from"], rows.map((r) => [r.key, r.value, r.from]), { color: this.color }));

@@ -18,12 +18,11 @@ export class DoctorCommand extends BaseCommand {
   });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { runDoctor }, { renderJson, renderTable }] = await Promise.all([
-      import("../src/config/index.ts"),
+    const [{ runDoctor }, { renderJson, renderTable }] = await Promise.all([
       import("../src/doctor.ts"),
       import("../src/output/table.ts"),
     ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     const checks = await runDoctor(settings, this.context.env);
     const failed = checks.filter((c) => !c.ok);
     if (this.json) {

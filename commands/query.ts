@@ -20,15 +20,14 @@ export class QueryCommand extends BaseCommand {
   csv = Option.Boolean("--csv", false, { description: "CSV on stdout" });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { runQuery }, { renderJson, renderTable }, { AppError, UsageError }, { existsSync }] = await Promise.all([
-      import("../src/config/index.ts"),
+    const [{ runQuery }, { renderJson, renderTable }, { AppError, UsageError }, { existsSync }] = await Promise.all([
       import("../src/store/query.ts"),
       import("../src/output/table.ts"),
       import("../src/errors.ts"),
       import("node:fs"),
     ]);
     if (this.csv && this.json) throw new UsageError("--csv and --json cannot be used together");
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     if (!existsSync(settings.database)) {
       throw new AppError(`no database at ${settings.database}`, { hint: "Import something first (finops aws import-cur), or point --database at the file." });
     }

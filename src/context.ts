@@ -1,6 +1,5 @@
 import type { BaseContext } from "clipanion";
 import { createConsola, LogLevels, type ConsolaInstance } from "consola";
-import type { Writable } from "node:stream";
 
 /**
  * What every command gets. Commands never touch `process` directly, so the same command runs in-process in tests
@@ -34,8 +33,4 @@ export function createLogger(ctx: Pick<FinopsContext, "stderr" | "stderrIsTTY" |
     formatOptions: { date: false, colors: ctx.stderrIsTTY && !ctx.env.NO_COLOR, compact: true },
   };
   return createConsola(options as Parameters<typeof createConsola>[0]);
-}
-
-export function writeLine(stream: Writable, text: string): void {
-  stream.write(text.endsWith("\n") ? text : `${text}\n`);
 }

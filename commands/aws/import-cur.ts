@@ -33,7 +33,7 @@ export class ImportCurCommand extends SourceCommand {
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 
   async run(): Promise<number> {
-    const [{ loadSettings, checkMemoryLimit }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
+    const [{ checkMemoryLimit }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
       await Promise.all([
         import("../../src/config/index.ts"),
         import("../../src/cur/exports.ts"),
@@ -43,7 +43,7 @@ export class ImportCurCommand extends SourceCommand {
         import("../../src/output/progress.ts"),
         import("../../src/errors.ts"),
       ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     const start = this.startDate ? parseMonth(this.startDate, "--start-date") : undefined;
     const end = this.endDate ? parseMonth(this.endDate, "--end-date") : undefined;
     if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);

@@ -13,12 +13,11 @@ export class ListExportsCommand extends BaseCommand {
   });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { exportSummaries }, { renderExports }] = await Promise.all([
-      import("../../src/config/index.ts"),
+    const [{ exportSummaries }, { renderExports }] = await Promise.all([
       import("../../src/store/reports.ts"),
       import("../../src/output/lists.ts"),
     ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     this.out(renderExports(await exportSummaries(settings.database), { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return 0;
   }

@@ -14,14 +14,13 @@ export class ListManifestsCommand extends SourceCommand {
   });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, { resolveExports }, { listManifests }, { parseMonth }, { renderManifests }] = await Promise.all([
-      import("../../src/config/index.ts"),
+    const [{ resolveExports }, { listManifests }, { parseMonth }, { renderManifests }] = await Promise.all([
       import("../../src/cur/exports.ts"),
       import("../../src/cur/import.ts"),
       import("../../src/cur/naming.ts"),
       import("../../src/output/lists.ts"),
     ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     const rows = await listManifests({
       exports: resolveExports(this.sourceFlags(), settings, this.context.env),
       database: settings.database,

@@ -21,13 +21,12 @@ export class ShowStateCommand extends BaseCommand {
   billingPeriod = Option.String("--billing-period", { description: "Show the load history of this period (YYYY-MM)" });
 
   async run(): Promise<number> {
-    const [{ loadSettings }, reports, { renderHistory, renderPeriods }, { parseMonth }] = await Promise.all([
-      import("../../src/config/index.ts"),
+    const [reports, { renderHistory, renderPeriods }, { parseMonth }] = await Promise.all([
       import("../../src/store/reports.ts"),
       import("../../src/output/lists.ts"),
       import("../../src/cur/naming.ts"),
     ]);
-    const settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    const settings = await this.settings();
     const o = { json: this.json, tty: this.context.stdoutIsTTY, color: this.color };
     if (this.billingPeriod) {
       const period = parseMonth(this.billingPeriod, "--billing-period");

@@ -132,6 +132,13 @@ function flavourOf(curVersion: CurVersion, manifest: ParsedManifest): Flavour {
   return manifest.columns.some((c) => c.header === "BilledCost" || c.header === "ChargePeriodStart") ? "focus" : "cur2";
 }
 
+/** The export's flavour, from the first manifest that could be read. */
+function exportFlavour(plans: PlannedPeriod[]): Flavour {
+  const withManifest = plans.find((p) => p.manifest);
+  if (withManifest) return flavourOf(withManifest.curVersion, withManifest.manifest!);
+  return plans[0].curVersion === "v1" ? "legacy" : "cur2";
+}
+
 function periodKey(exportName: string, period: string): string {
   return `${exportName}/${period}`;
 }
@@ -449,7 +456,7 @@ class ImportRun {
           {
             name: exp.name,
             tablePrefix: plans[0].tablePrefix,
-            flavour: plans.find((p) => p.manifest) ? flavourOf(plans[0].curVersion, plans.find((p) => p.manifest)!.manifest!) : plans[0].curVersion === "v1" ? "legacy" : "cur2",
+            flavour: exportFlavour(plans),
             curVersion: plans[0].curVersion,
             bucket: exp.bucket,
             prefix: exp.prefix,
@@ -644,12 +651,6 @@ export async function importCur(req: ImportRequest): Promise<PeriodOutcome[]> {
   // The summary reads in export order, then by period, whatever order the work finished in.
   const order = new Map(req.exports.map((e, i) => [e.name, i]));
   return run.results.sort((a, b) => (order.get(a.export) ?? 0) - (order.get(b.export) ?? 0) || a.period.localeCompare(b.period));
-}
-
-export function spoolSize(dir: string): number {
-  let total = 0;
-  for (const e of readdirSync(dir)) total += statSync(join(dir, e)).size;
-  return total;
 }
 
 export interface ManifestRow {

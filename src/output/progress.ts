@@ -2,7 +2,7 @@
  * Progress on stderr: redrawn in place on a terminal, occasional plain lines otherwise (cron, CI logs).
  */
 import type { Writable } from "node:stream";
-import { formatBytes, formatCount } from "./table.ts";
+import { formatBytes } from "./table.ts";
 
 export interface ProgressSink {
   phase(text: string): void;
@@ -42,31 +42,24 @@ export class StderrProgress implements ProgressSink {
   }
 
   bytes(label: string, done: number, total: number, filesDone: number, files: number): void {
-    const text = `${label}: ${filesDone}/${files} files, ${formatBytes(done)} of ${formatBytes(total)}`;
-    const now = Date.now();
-    if (this.tty) {
-      if (now - this.#last >= 100 || done === total) {
-        this.#draw(text);
-        this.#last = now;
-      }
-    } else if (now - this.#last >= this.plainEveryMs) {
-      this.stream.write(`${text}\n`);
-      this.#last = now;
-    }
+    this.#update(`${label}: ${filesDone}/${files} files, ${formatBytes(done)} of ${formatBytes(total)}`, done === total);
   }
 
   percent(p: number): void {
-    const text = `${this.#label}: ${Math.floor(p)}%`;
+    this.#update(`${this.#label}: ${Math.floor(p)}%`, false);
+  }
+
+  /** Redraw at most 10 times a second on a terminal; elsewhere a plain line every `plainEveryMs`. */
+  #update(text: string, force: boolean): void {
     const now = Date.now();
     if (this.tty) {
-      if (now - this.#last >= 100) {
-        this.#draw(text);
-        this.#last = now;
-      }
-    } else if (now - this.#last >= this.plainEveryMs) {
+      if (!force && now - this.#last < 100) return;
+      this.#draw(text);
+    } else {
+      if (now - this.#last < this.plainEveryMs) return;
       this.stream.write(`${text}\n`);
-      this.#last = now;
     }
+    this.#last = now;
   }
 
   line(text: string): void {
@@ -85,8 +78,4 @@ export class StderrProgress implements ProgressSink {
     this.stream.write(`\r\x1b[K${text}`);
     this.#drawn = true;
   }
-}
-
-export function rowsText(n: number): string {
-  return `${formatCount(n)} rows`;
 }
