@@ -125,9 +125,9 @@ const cases: Case[] = big.truth.exports.map((e) => {
   const v = p.versions[p.currentKey];
   const files = v.files.map((f) => join(big.dir, e.bucket, f.key));
   return {
-    label: e.flavour === "cur-v1" ? "legacy CUR, CSV gzip" : "CUR 2.0, Parquet",
+    label: e.flavour === "legacy" ? "legacy CUR, CSV gzip" : "CUR 2.0, Parquet",
     name: e.name,
-    flavour: e.flavour === "cur-v1" ? "legacy" : "cur2",
+    flavour: e.flavour === "legacy" ? "legacy" : "cur2",
     files,
     manifest: join(big.dir, e.bucket, v.manifestKey),
     compressedBytes: files.reduce((a, f) => a + statSync(f).size, 0),

@@ -198,7 +198,7 @@ describe("truth matches the tree", () => {
 
   test("reading each current Parquet file gives the truth's row count and cost", async () => {
     for (const e of truthA.exports.filter((x) => x.format === "parquet")) {
-      const col = e.flavour === "cur-v1" ? athenaName(e.costColumn) : e.costColumn;
+      const col = e.flavour === "legacy" ? athenaName(e.costColumn) : e.costColumn;
       for (const period of Object.keys(e.periods)) {
         for (const f of currentFiles(e, period)) {
           const r = await one<{ n: string; cost: number }>(

@@ -20,7 +20,7 @@ export function exportTruth(name: string): TruthExport {
 
 /** The DuckDB column holding the cost, as finops names it. */
 export function costColumnOf(e: TruthExport): string {
-  if (e.flavour === "cur-v1") return e.format === "parquet" ? "line_item_unblended_cost" : "lineItem_UnblendedCost";
+  if (e.flavour === "legacy") return e.format === "parquet" ? "line_item_unblended_cost" : "lineItem_UnblendedCost";
   return e.costColumn;
 }
 
