@@ -1,11 +1,14 @@
 #!/usr/bin/env bun
 /**
- * The finops entry point: wires the command list (commands/) to the CLI core (src/cli.ts) and the real process.
- * It lives at the top level so that nothing in src/ imports commands/.
+ * The finops entry point: wires the command list (commands/) to the CLI core (src/cli.ts) and the real process. It
+ * lives at the top level so that nothing in src/ imports commands/, and it is (with src/config/) the only code that
+ * reads the process's environment.
  */
 import { commands } from "./commands/index.ts";
 import { runCli } from "./src/cli.ts";
+import { nativeCacheRoot } from "./src/config/paths.ts";
 import type { FinopsContext } from "./src/context.ts";
+import { native } from "./src/store/native.ts";
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -16,6 +19,8 @@ const onSignal = (signal: NodeJS.Signals) => {
 };
 process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
+
+native.cacheRoot = nativeCacheRoot(process.env);
 
 const ctx: FinopsContext = {
   stdin: process.stdin,

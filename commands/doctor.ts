@@ -1,4 +1,4 @@
-import { BaseCommand } from "./_base.ts";
+import { BaseCommand } from "../src/command.ts";
 
 export class DoctorCommand extends BaseCommand {
   static override paths = [["doctor"]];

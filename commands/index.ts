@@ -1,11 +1,12 @@
-/** The one list of finops commands; main.ts hands it to src/cli.ts. */
+/** The one list of finops commands; main.ts hands it to src/cli.ts. One command class per file, path as command. */
 import type { FinopsCommandClass } from "../src/cli.ts";
+import { AwsHelpCommand } from "./aws/help.ts";
 import { ImportCurCommand } from "./aws/import-cur.ts";
-import { AwsHelpCommand } from "./aws/index.ts";
 import { ListExportsCommand } from "./aws/list-exports.ts";
 import { ListManifestsCommand } from "./aws/list-manifests.ts";
 import { ShowStateCommand } from "./aws/show-state.ts";
-import { ConfigInitCommand, ConfigShowCommand } from "./config.ts";
+import { ConfigInitCommand } from "./config/init.ts";
+import { ConfigShowCommand } from "./config/show.ts";
 import { DoctorCommand } from "./doctor.ts";
 import { QueryCommand } from "./query.ts";
 

@@ -1,5 +1,5 @@
 import { Option } from "clipanion";
-import { BaseCommand } from "./_base.ts";
+import { BaseCommand } from "../src/command.ts";
 
 export class QueryCommand extends BaseCommand {
   static override paths = [["query"]];
@@ -20,9 +20,9 @@ export class QueryCommand extends BaseCommand {
   csv = Option.Boolean("--csv", false, { description: "CSV on stdout" });
 
   async run(): Promise<number> {
-    const [{ runQuery }, { renderJson, renderTable }, { AppError, UsageError }, { existsSync }] = await Promise.all([
+    const [{ runQuery }, { renderQueryResult }, { AppError, UsageError }, { existsSync }] = await Promise.all([
       import("../src/store/query.ts"),
-      import("../src/output/table.ts"),
+      import("../src/output/query.ts"),
       import("../src/errors.ts"),
       import("node:fs"),
     ]);
@@ -37,19 +37,7 @@ export class QueryCommand extends BaseCommand {
     } catch (err) {
       throw new AppError(`query failed: ${(err as Error).message.split("\n")[0]}`);
     }
-    if (this.json) {
-      this.out(renderJson(result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c, r[i]])))));
-    } else if (this.csv) {
-      const cell = (v: unknown) => {
-        const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-      };
-      this.out([result.columns.map(cell).join(","), ...result.rows.map((r) => r.map(cell).join(","))].join("\n"));
-    } else {
-      const numeric = result.types.map((t, i) => (/INT|DOUBLE|DECIMAL|FLOAT|REAL/.test(t) ? i : -1)).filter((i) => i >= 0);
-      const rows = result.rows.map((r) => r.map((v) => (v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v))));
-      this.out(renderTable(result.columns, rows, { color: this.color, alignRight: numeric }));
-    }
+    this.out(renderQueryResult(result, this.json ? "json" : this.csv ? "csv" : "table", this.color));
     return 0;
   }
 }

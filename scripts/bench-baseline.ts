@@ -8,8 +8,9 @@
  */
 import { readFileSync } from "node:fs";
 import { parseCur2Manifest, parseLegacyManifest } from "../src/cur/manifest.ts";
-import { defaultMemoryLimit, defaultThreads, loadDuckDB } from "../src/store/duckdb.ts";
-import { periodSelect } from "../src/store/load.ts";
+import { resolveTuning } from "../src/config/tuning.ts";
+import { periodSelect } from "../src/cur/select.ts";
+import { isOutOfMemory, loadDuckDB } from "../src/store/duckdb.ts";
 
 const [database, manifestPath, flavour, settings, ...files] = process.argv.slice(2);
 const text = readFileSync(manifestPath, "utf8");
@@ -20,8 +21,9 @@ const { sql } = await periodSelect({
   files: files.map((path) => ({ path, source: path, format: manifest.format, gzip: path.endsWith(".gz") })),
 });
 const { DuckDBInstance } = await loadDuckDB();
+const tuning = resolveTuning(process.env, {});
 const options: Record<string, string> =
-  settings === "finops" ? { threads: String(defaultThreads()), memory_limit: defaultMemoryLimit(), preserve_insertion_order: "false" } : {};
+  settings === "finops" ? { threads: String(tuning.threads), memory_limit: tuning.memoryLimit, preserve_insertion_order: "false" } : {};
 const instance = await DuckDBInstance.create(database, options);
 const connection = await instance.connect();
 // As finops: on one thread if the period does not fit the limit on several.
@@ -29,7 +31,7 @@ const create = () => connection.run(`CREATE TABLE baseline AS ${sql}`);
 try {
   await create();
 } catch (err) {
-  if (settings !== "finops" || !/Out of Memory Error/.test(String(err))) throw err;
+  if (settings !== "finops" || !isOutOfMemory(err)) throw err;
   console.error("baseline: out of memory, again on one thread");
   await connection.run("SET threads = 1");
   await create();

@@ -1,10 +1,8 @@
 import { Builtins, Cli, Command, UsageError as ClipanionUsageError, type CommandClass } from "clipanion";
+import { BaseCommand } from "./command.ts";
 import type { FinopsContext } from "./context.ts";
 import { AppError, ExitCode, InternalError, InterruptedError, errorMessage } from "./errors.ts";
 import { VERSION } from "./version.ts";
-
-/** Where a command stashes the error it failed with, so that this module (not clipanion) reports it. */
-export const failure = Symbol("finops.failure");
 
 export type FinopsCommandClass = CommandClass<FinopsContext>;
 
@@ -22,10 +20,6 @@ export function createCli(commands: FinopsCommandClass[], colored = false): Cli<
   return cli;
 }
 
-function isVerbose(argv: string[]): boolean {
-  return argv.some((a) => a === "--verbose" || a === "-v" || /^-[a-zA-Z]*v[a-zA-Z]*$/.test(a));
-}
-
 /**
  * Parse, run, and map every outcome to an exit code. This is the only place that prints errors: one line on stderr
  * (plus a hint line), a stack trace only with --verbose. clipanion's own `run()` would print errors to stdout.
@@ -37,7 +31,6 @@ export async function runCli(
 ): Promise<number> {
   const colored = ctx.stdoutIsTTY && !ctx.env.NO_COLOR;
   const cli = createCli(commands, colored);
-  const verbose = isVerbose(argv);
 
   let command: Command<FinopsContext>;
   try {
@@ -54,9 +47,8 @@ export async function runCli(
   }
 
   const code = await cli.run(command, { ...ctx, colorDepth: colored ? 8 : 1 });
-  const error = (command as unknown as Record<symbol, unknown>)[failure];
-  if (error === undefined) return code;
-  return reportError(ctx, error, verbose);
+  if (!(command instanceof BaseCommand) || command.failure === undefined) return code;
+  return reportError(ctx, command.failure, command.verbose);
 }
 
 export function reportError(ctx: Pick<FinopsContext, "stderr">, err: unknown, verbose: boolean): number {

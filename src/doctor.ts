@@ -67,7 +67,7 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
   checks.push({
     name: "database",
     ok: dbWritable,
-    value: `${dbValue} [from ${settings.databaseOrigin}]`,
+    value: `${dbValue} [from ${settings.databaseFrom}]`,
     fix: dbWritable ? undefined : "choose a writable path with --database or FINOPS_DATABASE",
   });
 
@@ -113,7 +113,11 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
     value: cred.source,
     fix: cred.ok ? undefined : "set AWS_PROFILE to a profile that exists, or configure credentials (aws configure)",
   });
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || settings.aws.region;
-  checks.push({ name: "aws region", ok: true, value: region ?? "not set (us-east-1 is used; buckets elsewhere are followed)" });
+  const { region, from } = settings.aws;
+  checks.push({
+    name: "aws region",
+    ok: true,
+    value: from.region.kind === "default" ? `not set (${region} is used; buckets elsewhere are followed)` : `${region} (from ${from.region.name})`,
+  });
   return checks;
 }

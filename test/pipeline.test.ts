@@ -2,48 +2,44 @@
  * The overlapped pipeline (downloading period i+1 while period i loads, several exports side by side) gives exactly
  * the tables a strictly sequential import gives.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../src/context.ts";
-import { importCur, type ExportSource } from "../src/cur/import.ts";
+import { loadSettings } from "../src/config/index.ts";
+import { resolveExports } from "../src/config/exports.ts";
+import { importCur } from "../src/cur/import.ts";
 import { NullProgress } from "../src/output/progress.ts";
 import { cleanEnv } from "./helpers/cli.ts";
 import { contentHash, query } from "./helpers/db.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
-import { FIXTURES, loadTruth, tableName } from "./helpers/truth.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
+import { loadTruth, tableName } from "./helpers/truth.ts";
 import { Writable } from "node:stream";
 
-let s3: S3Harness;
-beforeAll(async () => {
-  s3 = await startS3();
-  await s3.uploadTree(FIXTURES);
-});
-afterAll(async () => {
-  await s3.close();
-});
+const server = useFixtureS3();
 
 async function importAll(overlap: boolean): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "finops-pipe-"));
   const database = join(dir, "f.duckdb");
-  const env = cleanEnv({ ...s3.env, TMPDIR: dir });
+  const env = cleanEnv({ ...server.s3.env, TMPDIR: dir });
   const stderr = new Writable({ write: (_c, _e, cb) => cb() });
-  const exports: ExportSource[] = loadTruth().exports.map((e) => ({ name: e.name, bucket: e.bucket, prefix: e.prefix }));
+  const settings = loadSettings({ cwd: dir, env, flags: {} });
+  const exports = loadTruth().exports.flatMap((e) => resolveExports({ exportName: e.name, bucket: e.bucket, prefix: e.prefix }, settings));
   const results = await importCur({
     exports,
     database,
     force: false,
     dryRun: false,
+    tuning: settings.tuning,
     env,
     signal: new AbortController().signal,
     logger: createLogger({ stderr, stderrIsTTY: false, env }, "quiet"),
     progress: new NullProgress(),
     now: () => new Date("2026-01-01T00:00:00Z"),
     overlap,
-    spoolRoot: dir,
   });
-  expect(results.filter((r) => r.outcome !== "imported")).toEqual([]);
+  expect(results.filter((r) => r.status !== "imported")).toEqual([]);
   expect(results).toHaveLength(18);
   return database;
 }

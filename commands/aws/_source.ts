@@ -1,5 +1,6 @@
 import { Option } from "clipanion";
-import { BaseCommand } from "../_base.ts";
+import { BaseCommand } from "../../src/command.ts";
+import type { SourceFlags } from "../../src/config/exports.ts";
 
 /** The options that say where an export is (import-cur, list-manifests). */
 export abstract class SourceCommand extends BaseCommand {
@@ -7,20 +8,22 @@ export abstract class SourceCommand extends BaseCommand {
   prefix = Option.String("-p,--prefix", { description: "Path prefix of the export in the bucket (as configured in AWS)" });
   exportName = Option.String("-e,--export-name", { description: "Report / export name (also names its tables)" });
   curVersion = Option.String("--cur-version", { description: "v1 (legacy CUR) or v2 (CUR 2.0, FOCUS); detected from the layout when omitted" });
-  startDate = Option.String("--start-date", { description: "First billing period, YYYY-MM (inclusive)" });
-  endDate = Option.String("--end-date", { description: "Last billing period, YYYY-MM (inclusive)" });
+  startDate = Option.String("--start-date", { description: "First billing period, YYYY-MM (inclusive; default: the export's start_date in the config file)" });
+  endDate = Option.String("--end-date", { description: "Last billing period, YYYY-MM (inclusive; default: the export's end_date in the config file)" });
   region = Option.String("--region", { description: "AWS region (buckets in another region are followed)" });
   profile = Option.String("--profile", { description: "AWS shared-config profile" });
   roleArn = Option.String("--role-arn", { description: "IAM role to assume (STS AssumeRole) for reading the bucket" });
   externalId = Option.String("--external-id", { description: "External ID for --role-arn" });
   endpointUrl = Option.String("--endpoint-url", { description: "S3-compatible endpoint URL (path-style addressing)" });
 
-  sourceFlags() {
+  sourceFlags(): SourceFlags {
     return {
       bucket: this.bucket,
       prefix: this.prefix,
       exportName: this.exportName,
       curVersion: this.curVersion,
+      startDate: this.startDate,
+      endDate: this.endDate,
       region: this.region,
       profile: this.profile,
       roleArn: this.roleArn,

@@ -32,22 +32,21 @@ export class ImportCurCommand extends SourceCommand {
   });
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 
+  protected override settingFlags() {
+    return { memoryLimit: this.memoryLimit };
+  }
+
   async run(): Promise<number> {
-    const [{ checkMemoryLimit }, { resolveExports }, { importCur }, { parseMonth }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }] =
-      await Promise.all([
-        import("../../src/config/index.ts"),
-        import("../../src/cur/exports.ts"),
-        import("../../src/cur/import.ts"),
-        import("../../src/cur/naming.ts"),
-        import("../../src/output/import-summary.ts"),
-        import("../../src/output/progress.ts"),
-        import("../../src/errors.ts"),
-      ]);
+    const [{ resolveExports }, { importCur }, { renderImportSummary }, { StderrProgress, NullProgress }, { UsageError }, { pauser }] = await Promise.all([
+      import("../../src/config/exports.ts"),
+      import("../../src/cur/import.ts"),
+      import("../../src/output/import-summary.ts"),
+      import("../../src/output/progress.ts"),
+      import("../../src/errors.ts"),
+      import("../../src/debug-pause.ts"),
+    ]);
     const settings = await this.settings();
-    const start = this.startDate ? parseMonth(this.startDate, "--start-date") : undefined;
-    const end = this.endDate ? parseMonth(this.endDate, "--end-date") : undefined;
-    if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
-    const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings, this.context.env);
+    const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings);
     if (this.pick && !(this.context.stdinIsTTY && this.context.stderrIsTTY)) {
       throw new UsageError("--pick needs a terminal to ask on; without one, choose periods with --start-date/--end-date");
     }
@@ -55,27 +54,23 @@ export class ImportCurCommand extends SourceCommand {
     const results = await importCur({
       exports,
       database: settings.database,
-      memoryLimit: this.memoryLimit ? checkMemoryLimit(this.memoryLimit) : settings.memoryLimit,
+      tuning: settings.tuning,
+      env: this.context.env,
       force: this.force,
       dryRun: this.dryRun,
-      start,
-      end,
       pick,
-      env: this.context.env,
       signal: this.context.signal,
       logger: this.logger,
       progress: this.quiet ? new NullProgress() : new StderrProgress(this.context.stderr, this.context.stderrIsTTY),
       now: this.context.now,
       waitMs: this.wait ? Number.POSITIVE_INFINITY : 0,
-      idleTimeoutMs: Number(this.context.env.FINOPS_IDLE_TIMEOUT_MS) || undefined,
-      spoolRoot: this.context.env.TMPDIR || undefined,
-      pause: (await import("../../src/debug-pause.ts")).pauser(this.context.env, this.context.stderr, this.context.signal),
+      pause: pauser(settings.tuning.debugPause, this.context.stderr, this.context.signal),
     });
     this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun }));
-    const failed = results.filter((r) => r.outcome === "failed");
+    const failed = results.filter((r) => r.status === "failed");
     if (failed.length > 0) {
-      const imported = results.filter((r) => r.outcome === "imported").length;
-      const current = results.filter((r) => r.outcome === "up to date").length;
+      const imported = results.filter((r) => r.status === "imported").length;
+      const current = results.filter((r) => r.status === "unchanged").length;
       this.logger.error(`${failed.length} failed, ${imported} imported, ${current} up to date: see the summary on stdout`);
       return 1;
     }

@@ -1,4 +1,4 @@
-import { BaseCommand } from "../_base.ts";
+import { BaseCommand } from "../../src/command.ts";
 
 export class ListExportsCommand extends BaseCommand {
   static override paths = [["aws", "list-exports"]];
@@ -13,12 +13,14 @@ export class ListExportsCommand extends BaseCommand {
   });
 
   async run(): Promise<number> {
-    const [{ exportSummaries }, { renderExports }] = await Promise.all([
-      import("../../src/store/reports.ts"),
+    const [{ exportSummaries }, { withReadOnly }, { renderExports }] = await Promise.all([
+      import("../../src/store/state.ts"),
+      import("../../src/store/query.ts"),
       import("../../src/output/lists.ts"),
     ]);
     const settings = await this.settings();
-    this.out(renderExports(await exportSummaries(settings.database), { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
+    const rows = await withReadOnly(settings.database, [], exportSummaries);
+    this.out(renderExports(rows, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return 0;
   }
 }

@@ -14,22 +14,18 @@ export class ListManifestsCommand extends SourceCommand {
   });
 
   async run(): Promise<number> {
-    const [{ resolveExports }, { listManifests }, { parseMonth }, { renderManifests }] = await Promise.all([
-      import("../../src/cur/exports.ts"),
-      import("../../src/cur/import.ts"),
-      import("../../src/cur/naming.ts"),
+    const [{ resolveExports }, { listManifests }, { renderManifests }] = await Promise.all([
+      import("../../src/config/exports.ts"),
+      import("../../src/cur/list-manifests.ts"),
       import("../../src/output/lists.ts"),
     ]);
     const settings = await this.settings();
     const rows = await listManifests({
-      exports: resolveExports(this.sourceFlags(), settings, this.context.env),
+      exports: resolveExports(this.sourceFlags(), settings),
       database: settings.database,
-      start: this.startDate ? parseMonth(this.startDate, "--start-date") : undefined,
-      end: this.endDate ? parseMonth(this.endDate, "--end-date") : undefined,
       env: this.context.env,
       signal: this.context.signal,
       logger: this.logger,
-      now: this.context.now,
     });
     this.out(renderManifests(rows, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return rows.some((r) => r.state === "error") ? 1 : 0;

@@ -1,5 +1,5 @@
 import { Option } from "clipanion";
-import { BaseCommand } from "../_base.ts";
+import { BaseCommand } from "../../src/command.ts";
 
 export class ShowStateCommand extends BaseCommand {
   static override paths = [["aws", "show-state"]];
@@ -21,18 +21,19 @@ export class ShowStateCommand extends BaseCommand {
   billingPeriod = Option.String("--billing-period", { description: "Show the load history of this period (YYYY-MM)" });
 
   async run(): Promise<number> {
-    const [reports, { renderHistory, renderPeriods }, { parseMonth }] = await Promise.all([
-      import("../../src/store/reports.ts"),
+    const [{ loadHistory, periodStates }, { withReadOnly }, { renderHistory, renderPeriods }, { parseMonth }] = await Promise.all([
+      import("../../src/store/state.ts"),
+      import("../../src/store/query.ts"),
       import("../../src/output/lists.ts"),
-      import("../../src/cur/naming.ts"),
+      import("../../src/config/exports.ts"),
     ]);
     const settings = await this.settings();
     const o = { json: this.json, tty: this.context.stdoutIsTTY, color: this.color };
     if (this.billingPeriod) {
       const period = parseMonth(this.billingPeriod, "--billing-period");
-      this.out(renderHistory(await reports.loadHistory(settings.database, period, this.exportName), o));
+      this.out(renderHistory(await withReadOnly(settings.database, [], (con) => loadHistory(con, period, this.exportName)), o));
     } else {
-      this.out(renderPeriods(await reports.periodStates(settings.database, this.exportName), o));
+      this.out(renderPeriods(await withReadOnly(settings.database, [], (con) => periodStates(con, this.exportName)), o));
     }
     return 0;
   }

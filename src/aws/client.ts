@@ -5,14 +5,7 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-
-export interface AwsSource {
-  region?: string;
-  profile?: string;
-  roleArn?: string;
-  externalId?: string;
-  endpointUrl?: string;
-}
+import type { AwsSource } from "../config/aws.ts";
 
 export interface ClientPlan {
   region: string;
@@ -21,24 +14,28 @@ export interface ClientPlan {
   credentials: { kind: "environment" } | { kind: "profile"; profile: string } | { kind: "role"; roleArn: string; externalId?: string; sessionName: string; profile?: string } | { kind: "default-chain" };
 }
 
-/** Decide region, endpoint and credential source (no SDK involved: testable, and printable without secrets). */
+/**
+ * The credential source for a resolved AWS source (config/aws.ts), without the SDK: testable, and printable without
+ * secrets. A profile named by a flag or the config file beats keys in the environment, which beat AWS_PROFILE.
+ */
 export function planClient(src: AwsSource, env: Record<string, string | undefined>): ClientPlan {
-  const region = src.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  const endpoint = src.endpointUrl ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const profile = src.profile;
+  const explicitProfile = src.from.profile?.kind === "env" ? undefined : src.profile;
+  const envKeys = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
   let credentials: ClientPlan["credentials"];
   if (src.roleArn) {
-    credentials = { kind: "role", roleArn: src.roleArn, externalId: src.externalId, sessionName: "finops", profile: src.profile };
-  } else if (profile) {
-    credentials = { kind: "profile", profile };
-  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    // The identity that assumes the role, in the same order: a named profile, keys in the environment, AWS_PROFILE.
+    const profile = explicitProfile ?? (envKeys ? undefined : src.profile);
+    credentials = { kind: "role", roleArn: src.roleArn, externalId: src.externalId, sessionName: "finops", profile };
+  } else if (explicitProfile) {
+    credentials = { kind: "profile", profile: explicitProfile };
+  } else if (envKeys) {
     credentials = { kind: "environment" };
-  } else if (env.AWS_PROFILE) {
-    credentials = { kind: "profile", profile: env.AWS_PROFILE };
+  } else if (src.profile) {
+    credentials = { kind: "profile", profile: src.profile };
   } else {
     credentials = { kind: "default-chain" };
   }
-  return { region, endpoint, forcePathStyle: Boolean(endpoint), credentials };
+  return { region: src.region, endpoint: src.endpointUrl, forcePathStyle: Boolean(src.endpointUrl), credentials };
 }
 
 export async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
@@ -55,14 +52,13 @@ export async function credentialProvider(plan: ClientPlan, env: Record<string, s
     }
     case "role": {
       const { fromIni, fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
-      // The identity that assumes the role: the profile, else keys in the environment, else the SDK's default chain.
+      // The identity that assumes the role (planClient chose it): the profile, else keys in the environment, else the
+      // SDK's default chain.
       const base = c.profile
         ? fromIni({ profile: c.profile, ...files })
         : env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
           ? async () => ({ accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN })
-          : env.AWS_PROFILE
-            ? fromIni({ profile: env.AWS_PROFILE, ...files })
-            : undefined;
+          : undefined;
       return fromTemporaryCredentials({
         params: { RoleArn: c.roleArn, RoleSessionName: c.sessionName, ExternalId: c.externalId, DurationSeconds: 3600 },
         masterCredentials: base,

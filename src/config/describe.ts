@@ -1,5 +1,5 @@
 /** `finops config show` and `finops config init`. */
-import { defaultMemoryLimit } from "../store/duckdb.ts";
+import type { AwsField } from "./aws.ts";
 import type { Settings } from "./index.ts";
 
 export interface EffectiveSetting {
@@ -8,22 +8,29 @@ export interface EffectiveSetting {
   from: string;
 }
 
-export function describeSettings(s: Settings, env: Record<string, string | undefined>): EffectiveSetting[] {
+const AWS_KEYS: [AwsField, string][] = [
+  ["region", "aws.region"],
+  ["profile", "aws.profile"],
+  ["roleArn", "aws.role_arn"],
+  ["endpointUrl", "aws.endpoint_url"],
+];
+
+export function describeSettings(s: Settings): EffectiveSetting[] {
   const file = s.configFile ?? "config file";
+  const t = s.tuning;
   const out: EffectiveSetting[] = [
     { key: "config file", value: s.configFile ?? "(none)", from: s.configFile ? "found" : "-" },
-    { key: "database.path", value: s.database, from: s.databaseOrigin === "file" ? file : s.databaseOrigin === "env" ? "FINOPS_DATABASE" : s.databaseOrigin },
-    { key: "database.memory_limit", value: s.memoryLimit ?? `${defaultMemoryLimit()} (default)`, from: s.memoryLimit ? file : "default" },
+    { key: "database.path", value: s.database, from: s.databaseFrom === "file" ? file : s.databaseFrom === "env" ? "FINOPS_DATABASE" : s.databaseFrom },
+    { key: "database.memory_limit", value: t.memoryLimitFrom === "default" ? `${t.memoryLimit} (default)` : t.memoryLimit, from: t.memoryLimitFrom === "file" ? file : t.memoryLimitFrom },
   ];
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  out.push({ key: "aws.region", value: region ?? s.aws.region ?? "us-east-1", from: region ? (env.AWS_REGION ? "AWS_REGION" : "AWS_DEFAULT_REGION") : s.aws.region ? file : "default" });
-  if (env.AWS_PROFILE ?? s.aws.profile) out.push({ key: "aws.profile", value: (env.AWS_PROFILE ?? s.aws.profile)!, from: env.AWS_PROFILE ? "AWS_PROFILE" : file });
-  if (s.aws.role_arn) out.push({ key: "aws.role_arn", value: s.aws.role_arn, from: file });
-  const envEndpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const endpoint = envEndpoint ?? s.aws.endpoint_url;
-  if (endpoint) out.push({ key: "aws.endpoint_url", value: endpoint, from: envEndpoint ? (env.AWS_ENDPOINT_URL_S3 ? "AWS_ENDPOINT_URL_S3" : "AWS_ENDPOINT_URL") : file });
+  for (const [field, key] of AWS_KEYS) {
+    const value = s.aws[field];
+    const from = s.aws.from[field];
+    if (value !== undefined && from) out.push({ key, value, from: from.kind === "file" ? file : from.kind === "env" ? from.name : from.kind });
+  }
   s.exports.forEach((e, i) => {
-    const parts = [`s3://${e.bucket}/${e.prefix ?? ""}`, e.cur_version ?? "version detected", e.role_arn ? `role ${e.role_arn}` : "", e.profile ? `profile ${e.profile}` : "", e.region ? `region ${e.region}` : ""];
+    const range = e.start_date || e.end_date ? `periods ${e.start_date ?? "…"} – ${e.end_date ?? "…"}` : "";
+    const parts = [`s3://${e.bucket}/${e.prefix ?? ""}`, e.cur_version ?? "version detected", e.role_arn ? `role ${e.role_arn}` : "", e.profile ? `profile ${e.profile}` : "", e.region ? `region ${e.region}` : "", range];
     out.push({ key: `aws.exports[${i}] ${e.name}`, value: parts.filter(Boolean).join(", "), from: file });
   });
   return out;
@@ -52,6 +59,8 @@ name = "legacy-cur-v1"
 bucket = "billing-bucket"
 prefix = "cur-reports"
 cur_version = "v1"                 # legacy CUR; omit to detect from the layout
+# start_date = "2025-01"           # only these billing periods (YYYY-MM, inclusive); --start-date/--end-date win
+# end_date = "2025-12"
 
 [[aws.exports]]
 name = "new-cur-v2"

@@ -8,9 +8,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { AppError } from "../errors.ts";
 import { listFolders, s3Url } from "../aws/s3.ts";
-import { periodFromLegacyFolder, periodFromPartition, type Period } from "./naming.ts";
+import type { CurVersion } from "../config/exports.ts";
+import type { Period } from "../store/naming.ts";
+import { periodFromLegacyFolder, periodFromPartition } from "./naming.ts";
 
-export type CurVersion = "v1" | "v2";
+export type { CurVersion } from "../config/exports.ts";
 
 export interface DiscoveredPeriod {
   period: Period;

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import * as v from "valibot";
 import { AppError } from "../errors.ts";
+import { describeIssue } from "../validation.ts";
 
 const LegacyColumn = v.object({
   category: v.string(),
@@ -53,9 +54,8 @@ export interface DataFileRef {
 
 /** What the importer needs from any manifest. */
 export interface ParsedManifest {
+  /** `assemblyId` (legacy), `executionId` (CUR 2.0), else a hash of the sorted files and the manifest's ETag. */
   version: string;
-  /** Where the version id came from. */
-  versionSource: "assemblyId" | "executionId" | "hash";
   files: DataFileRef[];
   columns: ManifestColumn[];
   format: "csv" | "parquet";
@@ -67,13 +67,6 @@ export class ManifestError extends AppError {
     super(`manifest ${key}: ${detail}`, { hint: "The export's manifest is not what AWS writes; check the object in S3." });
     this.name = "ManifestError";
   }
-}
-
-function issueText(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
-  const issue = issues[0];
-  const path = (issue.path ?? []).map((p) => (typeof p.key === "number" ? `[${p.key}]` : `.${String(p.key)}`)).join("").replace(/^\./, "");
-  const message = issue.kind === "schema" && issue.received === "undefined" ? "is missing" : issue.message;
-  return `${path || "(document)"}: ${message}`;
 }
 
 function parseJson(text: string, key: string): unknown {
@@ -112,14 +105,13 @@ function legacyCompression(m: LegacyManifest, keys: string[]): ParsedManifest["c
 
 export function parseLegacyManifest(text: string, key: string, bucket: string): ParsedManifest {
   const result = v.safeParse(LegacyManifestSchema, parseJson(text, key));
-  if (!result.success) throw new ManifestError(key, issueText(result.issues));
+  if (!result.success) throw new ManifestError(key, describeIssue(result.issues, "(document)"));
   const m = result.output;
   if (m.bucket !== undefined && m.bucket !== "") checkBucket(m.bucket, bucket, key, "data files");
   const keys = m.reportKeys.map((k) => checkKey(k, key));
   const compression = legacyCompression(m, keys);
   return {
     version: m.assemblyId,
-    versionSource: "assemblyId",
     files: keys.map((k) => ({ bucket, key: k })),
     columns: m.columns.map((c) => ({ header: `${c.category}/${c.name}`, type: c.type })),
     format: compression === "parquet" ? "parquet" : "csv",
@@ -135,7 +127,7 @@ export function parseS3Uri(uri: string, manifestKey: string): DataFileRef {
 
 export function parseCur2Manifest(text: string, key: string, bucket: string, etag: string): ParsedManifest {
   const result = v.safeParse(Cur2ManifestSchema, parseJson(text, key));
-  if (!result.success) throw new ManifestError(key, issueText(result.issues));
+  if (!result.success) throw new ManifestError(key, describeIssue(result.issues, "(document)"));
   const m = result.output;
   const files = m.dataFiles.map((f): DataFileRef => {
     if (typeof f === "string") return parseS3Uri(f, key);
@@ -147,13 +139,11 @@ export function parseCur2Manifest(text: string, key: string, bucket: string, eta
     checkKey(f.key, key);
   }
   let version = m.executionId?.trim();
-  let versionSource: ParsedManifest["versionSource"] = "executionId";
   if (!version) {
     const hash = createHash("sha256");
     for (const f of files.map((x) => `s3://${x.bucket}/${x.key}`).sort()) hash.update(`${f}\n`);
     hash.update(etag);
     version = `sha256:${hash.digest("hex").slice(0, 32)}`;
-    versionSource = "hash";
   }
   const first = files[0]?.key ?? "";
   const compression: ParsedManifest["compression"] = first.endsWith(".parquet")
@@ -169,7 +159,6 @@ export function parseCur2Manifest(text: string, key: string, bucket: string, eta
   if (mixed) throw new ManifestError(key, "lists Parquet and CSV files together");
   return {
     version,
-    versionSource,
     files,
     columns: m.columns.map((c) => ({ header: c.name, type: c.type })),
     format: compression === "parquet" ? "parquet" : "csv",

@@ -1,19 +1,5 @@
-/** Names: export → table prefix, billing periods, legacy CUR headers → DuckDB column names. */
-import { UsageError } from "../errors.ts";
-
-/** The table prefix of an export: lower-cased, every character outside [a-z0-9_] replaced by `_`. */
-export function cleanExportName(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9_]/g, "_");
-  if (!/[a-z0-9]/.test(cleaned)) throw new UsageError(`export name "${name}" has no letter or digit to name its tables with`);
-  return cleaned;
-}
-
-/** A billing period as `YYYY-MM`. */
-export type Period = string;
-
-export function periodTable(prefix: string, period: Period): string {
-  return `${prefix}_${period.slice(0, 4)}_${period.slice(5, 7)}`;
-}
+/** Names in S3 and in CUR files: billing-period folders and partitions, legacy CUR headers → DuckDB column names. */
+import type { Period } from "../store/naming.ts";
 
 /** `20250801-20250901` (legacy CUR period folder) → `2025-08`, or undefined when the name is not a period folder. */
 export function periodFromLegacyFolder(folder: string): Period | undefined {
@@ -30,18 +16,6 @@ export function periodFromPartition(folder: string): Period | undefined {
   if (!m) return undefined;
   const month = Number(m[2]);
   return month >= 1 && month <= 12 ? `${m[1]}-${m[2]}` : undefined;
-}
-
-/** The legacy period folder for `2025-08`: `20250801-20250901`. */
-export function legacyFolder(period: Period): string {
-  const [y, m] = period.split("-").map(Number);
-  const next = m === 12 ? `${y + 1}01` : `${y}${String(m + 1).padStart(2, "0")}`;
-  return `${y}${String(m).padStart(2, "0")}01-${next}01`;
-}
-
-export function parseMonth(value: string, flag: string): Period {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) throw new UsageError(`${flag} must be a month as YYYY-MM, got "${value}"`);
-  return value;
 }
 
 /**

@@ -1,6 +1,6 @@
 /** Rendering of list-manifests, list-exports and show-state: tables on a terminal, stable JSON with --json. */
-import type { ManifestRow } from "../cur/import.ts";
-import type { ExportSummary, LoadRecord, PeriodState } from "../store/reports.ts";
+import type { ManifestRow } from "../cur/list-manifests.ts";
+import type { ExportSummary, LoadRecord, PeriodState } from "../store/state.ts";
 import { formatBytes, formatCount, renderJson, renderTable } from "./table.ts";
 
 export interface RenderOptions {

@@ -1,21 +1,23 @@
 /** The --pick prompt: a multi-select of billing periods (consola's prompt, on stderr), new and changed pre-selected. */
 import { createConsola } from "consola";
 import type { FinopsContext } from "../context.ts";
-import type { PlannedPeriod } from "../cur/import.ts";
+import { planKey, planLabel, type PeriodPlan } from "../cur/plan.ts";
 import { InterruptedError } from "../errors.ts";
 
 export function periodPicker(ctx: FinopsContext) {
-  return async (plans: PlannedPeriod[]): Promise<Set<string>> => {
+  return async (plans: PeriodPlan[]): Promise<Set<string>> => {
     if (plans.length === 0) return new Set();
     const prompt = createConsola({ stdout: ctx.stderr as NodeJS.WriteStream, stderr: ctx.stderr as NodeJS.WriteStream });
-    const state = (p: PlannedPeriod) =>
-      p.action === "failed" ? `manifest error` : p.reason === "new" ? "new" : p.reason === "changed" ? "changed" : `up to date (${p.current?.rows ?? 0} rows)`;
+    const state = (p: PeriodPlan) => {
+      const label = planLabel(p);
+      return label === "error" ? "manifest error" : label === "up to date" ? `up to date (${p.current?.rows ?? 0} rows)` : label;
+    };
     const options = plans.map((p) => ({
-      value: `${p.export.name}/${p.discovered.period}`,
+      value: planKey(p),
       label: `${p.export.name} ${p.discovered.period}`,
       hint: state(p),
     }));
-    const initial = plans.filter((p) => p.reason === "new" || p.reason === "changed").map((p) => `${p.export.name}/${p.discovered.period}`);
+    const initial = plans.filter((p) => p.action === "import").map(planKey);
     const answer = await prompt.prompt(`Billing periods of ${plans[0].export.name} to import (space to toggle, enter to confirm)`, {
       type: "multiselect",
       options,

@@ -10,7 +10,6 @@ export interface ProgressSink {
   percent(p: number): void;
   /** Download progress; `label` names the period (another period may be loading at the same time). */
   bytes(label: string, done: number, total: number, filesDone: number, files: number): void;
-  line(text: string): void;
   clear(): void;
 }
 
@@ -18,7 +17,6 @@ export class NullProgress implements ProgressSink {
   phase(): void {}
   percent(): void {}
   bytes(): void {}
-  line(): void {}
   clear(): void {}
 }
 
@@ -60,11 +58,6 @@ export class StderrProgress implements ProgressSink {
       this.stream.write(`${text}\n`);
     }
     this.#last = now;
-  }
-
-  line(text: string): void {
-    this.clear();
-    this.stream.write(`${text}\n`);
   }
 
   clear(): void {

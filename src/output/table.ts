@@ -19,12 +19,6 @@ export function renderTable(head: string[], rows: (string | number)[][], opts: T
   return `${table.toString()}\n`;
 }
 
-export function renderKeyValue(rows: [string, string][], opts: TableOptions): string {
-  const table = new Table({ style: { compact: true, head: [], border: opts.color ? ["grey"] : [] }, wordWrap: false });
-  for (const [k, v] of rows) table.push({ [k]: v });
-  return `${table.toString()}\n`;
-}
-
 export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
 }
@@ -44,8 +38,4 @@ export function formatBytes(n: number): string {
     i += 1;
   }
   return `${value.toFixed(value >= 100 ? 0 : 1)} ${units[i]}`;
-}
-
-export function formatMoney(n: number): string {
-  return new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n);
 }

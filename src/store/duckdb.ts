@@ -3,7 +3,6 @@
  * `finops --help` and `finops --version` never load it.
  */
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
 import { AppError } from "../errors.ts";
 import { dirname } from "node:path";
 import { native, type NativeInfo } from "./native.ts";
@@ -42,21 +41,16 @@ export function nativeInfo(): NativeInfo | undefined {
   return native.info;
 }
 
-/**
- * Bulk-load defaults, measured on a 2-core machine (README, Performance): every core, at most 4, and 224 MB of DuckDB
- * memory, so that importing a 2,000,000-row period keeps the whole process near 500 MB. A period that does not fit
- * (wide Parquet files decode a row group per thread) is loaded again on one thread; --memory-limit raises the limit.
- */
-export function defaultThreads(cpus = availableParallelism(), env: Record<string, string | undefined> = process.env): number {
-  const set = Number(env.FINOPS_DUCKDB_THREADS);
-  if (Number.isInteger(set) && set >= 1) return set;
-  return Math.max(1, Math.min(4, cpus));
+/** DuckDB ran out of memory (its own errors carry no type: this is the one place their text is read for it). */
+export class OutOfMemoryError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "OutOfMemoryError";
+  }
 }
 
-export const DEFAULT_MEMORY_LIMIT = "224MB";
-
-export function defaultMemoryLimit(): string {
-  return DEFAULT_MEMORY_LIMIT;
+export function isOutOfMemory(err: unknown): boolean {
+  return err instanceof OutOfMemoryError || /^(Error: )?Out of Memory Error/.test(err instanceof Error ? err.message : String(err));
 }
 
 export interface OpenOptions {
@@ -64,7 +58,6 @@ export interface OpenOptions {
   /** DuckDB memory_limit, e.g. "1GB". */
   memoryLimit?: string;
   threads?: number;
-  tempDirectory?: string;
 }
 
 export type Connection = InstanceType<Api["DuckDBConnection"]>;
@@ -132,7 +125,7 @@ async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ insta
   options.preserve_insertion_order = "false";
   if (opts.threads) options.threads = String(opts.threads);
   // Spill beside the database file (an in-memory instance would otherwise spill into ./.tmp of the working folder).
-  options.temp_directory = opts.tempDirectory ?? `${path}.tmp`;
+  options.temp_directory = `${path}.tmp`;
   const instance = await DuckDBInstance.create(":memory:", options);
   try {
     const connection = await instance.connect();

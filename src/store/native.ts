@@ -8,7 +8,7 @@
  *   1. uses the files installed beside the binary when a package put them there (`../lib/finops/` or the binary's own
  *      folder), extracting nothing;
  *   2. else places both files once in a versioned cache folder (`$XDG_CACHE_HOME/finops/native/<key>/`, default
- *      `~/.cache/finops/…`), each written to a unique temporary name, checked against its SHA-256 and renamed into
+ *      `~/.cache/finops/…`; config/tuning.ts resolves it), each written to a unique temporary name, checked against its SHA-256 and renamed into
  *      place, so two first starts at the same moment both succeed; every later start only compares sizes and the
  *      marker written after a verified extraction (`finops doctor` re-hashes the files);
  *   3. loads the addon with `process.dlopen` from there.
@@ -42,15 +42,10 @@ export interface EmbeddedSpec {
   lib: EmbeddedFile;
 }
 
-export const native: { info?: NativeInfo; spec?: EmbeddedSpec } = {};
+/** `cacheRoot` is set by the entry (main.ts) from config/tuning.ts's `nativeCacheRoot` before DuckDB is loaded. */
+export const native: { info?: NativeInfo; spec?: EmbeddedSpec; cacheRoot?: string } = {};
 
 const MARKER = "verified.json";
-
-export function cacheRoot(env: Record<string, string | undefined> = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  if (xdg && xdg.startsWith("/")) return join(xdg, "finops");
-  return join(env.HOME || homedir(), ".cache", "finops");
-}
 
 export function packagedDirs(execPath: string = process.execPath): string[] {
   const exeDir = dirname(execPath);
@@ -106,7 +101,7 @@ export function loadEmbeddedDuckDB(spec: EmbeddedSpec): unknown {
       return dlopen(join(dir, spec.addon.name));
     }
   }
-  const dir = join(cacheRoot(), "native", spec.key);
+  const dir = join(native.cacheRoot ?? join(homedir(), ".cache", "finops"), "native", spec.key);
   let extracted = false;
   if (!isPlaced(dir, spec)) {
     try {

@@ -1,67 +1,56 @@
 /**
- * Bookkeeping in schema `finops`: the exports, every load attempt, the current version of each period, and the
- * mapping from source header to column. Billing data lives in schema `aws_billing`.
+ * All of finops' bookkeeping SQL, in schema `finops` (STATE_SCHEMA): the exports, every load attempt, the current
+ * version of each period, and the mapping from source header to column. Billing data lives in `aws_billing`.
  */
+import { FLAVOUR_LABELS, type Flavour } from "../flavour.ts";
 import { AppError } from "../errors.ts";
-import { ident, type Connection } from "./duckdb.ts";
+import { ident, varcharList, type Connection } from "./duckdb.ts";
+import { DATA_SCHEMA, STATE_SCHEMA, stateTable, type Period } from "./naming.ts";
 
-export const DATA_SCHEMA = "aws_billing";
-export const STATE_SCHEMA = "finops";
+const EXPORTS = stateTable("exports");
+const LOADS = stateTable("loads");
+const PERIODS = stateTable("periods");
+const COLUMNS = stateTable("columns");
+const LOAD_ID = stateTable("load_id");
+
+/** What became of a load attempt (finops.loads.outcome). */
+export type LoadOutcome = "started" | "imported" | "failed" | "interrupted";
+
+export function sqlTimestamp(d: Date): string {
+  return d.toISOString().replace("T", " ").replace("Z", "");
+}
 
 export async function ensureSchema(con: Connection): Promise<void> {
   await con.run(`
     CREATE SCHEMA IF NOT EXISTS ${ident(DATA_SCHEMA)};
     CREATE SCHEMA IF NOT EXISTS ${ident(STATE_SCHEMA)};
-    CREATE SEQUENCE IF NOT EXISTS finops.load_id START 1;
-    CREATE TABLE IF NOT EXISTS finops.exports (
-      name VARCHAR NOT NULL,
-      table_prefix VARCHAR NOT NULL,
-      flavour VARCHAR,
-      cur_version VARCHAR,
-      bucket VARCHAR,
-      prefix VARCHAR,
-      created_at TIMESTAMP
-    );
-    CREATE TABLE IF NOT EXISTS finops.loads (
-      id BIGINT NOT NULL,
-      export VARCHAR NOT NULL,
-      billing_period VARCHAR NOT NULL,
-      version VARCHAR,
-      manifest_key VARCHAR,
-      manifest_etag VARCHAR,
-      files INTEGER,
-      bytes BIGINT,
-      rows BIGINT,
-      started_at TIMESTAMP,
-      finished_at TIMESTAMP,
-      outcome VARCHAR NOT NULL,
-      error VARCHAR
-    );
-    CREATE TABLE IF NOT EXISTS finops.periods (
-      export VARCHAR NOT NULL,
-      billing_period VARCHAR NOT NULL,
-      version VARCHAR NOT NULL,
-      load_id BIGINT NOT NULL,
-      table_name VARCHAR NOT NULL,
-      rows BIGINT NOT NULL,
-      files INTEGER,
-      bytes BIGINT,
-      imported_at TIMESTAMP
-    );
-    CREATE TABLE IF NOT EXISTS finops.columns (
-      export VARCHAR NOT NULL,
-      billing_period VARCHAR NOT NULL,
-      source_name VARCHAR NOT NULL,
-      column_name VARCHAR NOT NULL,
-      column_type VARCHAR
-    );
+    CREATE SEQUENCE IF NOT EXISTS ${LOAD_ID} START 1;
+    CREATE TABLE IF NOT EXISTS ${EXPORTS} (
+      name VARCHAR NOT NULL, table_prefix VARCHAR NOT NULL, flavour VARCHAR, cur_version VARCHAR, bucket VARCHAR,
+      prefix VARCHAR, created_at TIMESTAMP);
+    CREATE TABLE IF NOT EXISTS ${LOADS} (
+      id BIGINT NOT NULL, export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, version VARCHAR,
+      manifest_key VARCHAR, manifest_etag VARCHAR, files INTEGER, bytes BIGINT, rows BIGINT, started_at TIMESTAMP,
+      finished_at TIMESTAMP, outcome VARCHAR NOT NULL, error VARCHAR);
+    CREATE TABLE IF NOT EXISTS ${PERIODS} (
+      export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, version VARCHAR NOT NULL, load_id BIGINT NOT NULL,
+      table_name VARCHAR NOT NULL, rows BIGINT NOT NULL, files INTEGER, bytes BIGINT, imported_at TIMESTAMP);
+    CREATE TABLE IF NOT EXISTS ${COLUMNS} (
+      export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, source_name VARCHAR NOT NULL,
+      column_name VARCHAR NOT NULL, column_type VARCHAR);
   `);
+}
+
+/** Whether the database holds finops' state at all (a read-only reader of a fresh file finds nothing). */
+export async function hasState(con: Connection): Promise<boolean> {
+  const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'periods'", [STATE_SCHEMA]);
+  return Number(r.getRows()[0][0]) > 0;
 }
 
 export interface ExportRecord {
   name: string;
   tablePrefix: string;
-  flavour: string;
+  flavour: Flavour;
   curVersion: string;
   bucket: string;
   prefix: string;
@@ -69,31 +58,21 @@ export interface ExportRecord {
 
 /** Record the export, refusing a second export whose name cleans to the same table prefix. */
 export async function registerExport(con: Connection, exp: ExportRecord, now: Date): Promise<void> {
-  const clash = await con.runAndReadAll("SELECT name FROM finops.exports WHERE table_prefix = $1 AND name <> $2", [exp.tablePrefix, exp.name]);
+  const clash = await con.runAndReadAll(`SELECT name FROM ${EXPORTS} WHERE table_prefix = $1 AND name <> $2`, [exp.tablePrefix, exp.name]);
   const other = clash.getRows()[0]?.[0];
   if (other !== undefined) {
-    throw new AppError(`export "${exp.name}" would share the tables aws_billing.${exp.tablePrefix}_* with export "${String(other)}"`, {
+    throw new AppError(`export "${exp.name}" would share the tables ${DATA_SCHEMA}.${exp.tablePrefix}_* with export "${String(other)}"`, {
       hint: "Two exports whose names differ only in case or punctuation cannot live in one database: rename one or use another --database.",
     });
   }
-  const existing = await con.runAndReadAll("SELECT count(*) FROM finops.exports WHERE name = $1", [exp.name]);
+  const existing = await con.runAndReadAll(`SELECT count(*) FROM ${EXPORTS} WHERE name = $1`, [exp.name]);
   if (Number(existing.getRows()[0][0]) === 0) {
-    await con.run("INSERT INTO finops.exports VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-      exp.name,
-      exp.tablePrefix,
-      exp.flavour,
-      exp.curVersion,
-      exp.bucket,
-      exp.prefix,
-      now.toISOString().replace("T", " ").replace("Z", ""),
+    await con.run(`INSERT INTO ${EXPORTS} VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+      exp.name, exp.tablePrefix, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, sqlTimestamp(now),
     ]);
   } else {
-    await con.run("UPDATE finops.exports SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5 WHERE name = $1", [
-      exp.name,
-      exp.flavour,
-      exp.curVersion,
-      exp.bucket,
-      exp.prefix,
+    await con.run(`UPDATE ${EXPORTS} SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5 WHERE name = $1`, [
+      exp.name, exp.flavour, exp.curVersion, exp.bucket, exp.prefix,
     ]);
   }
 }
@@ -104,22 +83,24 @@ export interface CurrentPeriod {
   tableName: string;
 }
 
-export async function currentPeriods(con: Connection, exportName: string): Promise<Map<string, CurrentPeriod>> {
-  const reader = await con.runAndReadAll("SELECT billing_period, version, rows, table_name FROM finops.periods WHERE export = $1", [exportName]);
-  const out = new Map<string, CurrentPeriod>();
+export async function currentPeriods(con: Connection, exportName: string): Promise<Map<Period, CurrentPeriod>> {
+  const reader = await con.runAndReadAll(`SELECT billing_period, version, rows, table_name FROM ${PERIODS} WHERE export = $1`, [exportName]);
+  const out = new Map<Period, CurrentPeriod>();
   for (const [period, version, rows, table] of reader.getRows()) {
     out.set(String(period), { version: String(version), rows: Number(rows), tableName: String(table) });
   }
   return out;
 }
 
-export function sqlTimestamp(d: Date): string {
-  return d.toISOString().replace("T", " ").replace("Z", "");
+/** The period tables of an export, oldest first (its view is their union). */
+export async function periodTables(con: Connection, exportName: string): Promise<string[]> {
+  const reader = await con.runAndReadAll(`SELECT table_name FROM ${PERIODS} WHERE export = $1 ORDER BY billing_period`, [exportName]);
+  return reader.getRows().map((r) => String(r[0]));
 }
 
 export interface AttemptStart {
   export: string;
-  period: string;
+  period: Period;
   version: string;
   manifestKey: string;
   manifestEtag: string;
@@ -130,16 +111,17 @@ export interface AttemptStart {
 
 /** Record the start of a load attempt (its own small transaction), so a crash leaves a trace that is not a lie. */
 export async function startAttempt(con: Connection, a: AttemptStart): Promise<number> {
+  const outcome: LoadOutcome = "started";
   const reader = await con.runAndReadAll(
-    `INSERT INTO finops.loads (id, export, billing_period, version, manifest_key, manifest_etag, files, bytes, started_at, outcome)
-     VALUES (nextval('finops.load_id'), $1, $2, $3, $4, $5, $6, $7, $8, 'started') RETURNING id`,
-    [a.export, a.period, a.version, a.manifestKey, a.manifestEtag, a.files, a.bytes, sqlTimestamp(a.startedAt)],
+    `INSERT INTO ${LOADS} (id, export, billing_period, version, manifest_key, manifest_etag, files, bytes, started_at, outcome)
+     VALUES (nextval('${STATE_SCHEMA}.load_id'), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [a.export, a.period, a.version, a.manifestKey, a.manifestEtag, a.files, a.bytes, sqlTimestamp(a.startedAt), outcome],
   );
   return Number(reader.getRows()[0][0]);
 }
 
-export async function finishAttempt(con: Connection, id: number, outcome: "failed" | "interrupted", error: string, at: Date): Promise<void> {
-  await con.run("UPDATE finops.loads SET outcome = $2, error = $3, finished_at = $4 WHERE id = $1", [id, outcome, error, sqlTimestamp(at)]);
+export async function finishAttempt(con: Connection, id: number, outcome: Exclude<LoadOutcome, "started" | "imported">, error: string, at: Date): Promise<void> {
+  await con.run(`UPDATE ${LOADS} SET outcome = $2, error = $3, finished_at = $4 WHERE id = $1`, [id, outcome, error, sqlTimestamp(at)]);
 }
 
 /**
@@ -147,9 +129,160 @@ export async function finishAttempt(con: Connection, id: number, outcome: "faile
  * say so. Their period tables were never committed, so the previous versions are intact.
  */
 export async function markAbandonedAttempts(con: Connection, at: Date): Promise<number> {
+  const [interrupted, started]: LoadOutcome[] = ["interrupted", "started"];
   const reader = await con.runAndReadAll(
-    "UPDATE finops.loads SET outcome = 'interrupted', error = 'the process ended before the load finished', finished_at = $1 WHERE outcome = 'started' RETURNING id",
-    [sqlTimestamp(at)],
+    `UPDATE ${LOADS} SET outcome = $2, error = 'the process ended before the load finished', finished_at = $1 WHERE outcome = $3 RETURNING id`,
+    [sqlTimestamp(at), interrupted, started],
   );
   return reader.getRows().length;
+}
+
+export interface CommitPeriod {
+  export: string;
+  period: Period;
+  version: string;
+  attemptId: number;
+  /** The period table, in DATA_SCHEMA. */
+  table: string;
+  rows: number;
+  files: number;
+  bytes: number;
+  at: Date;
+  /** Source header → column name, where the two differ (legacy CUR); other columns map to themselves. */
+  sources: [string, string][];
+}
+
+/** Inside the period's transaction: its columns, its current version, and the attempt's success. */
+export async function recordPeriod(con: Connection, p: CommitPeriod): Promise<void> {
+  await con.run(`DELETE FROM ${COLUMNS} WHERE export = $1 AND billing_period = $2`, [p.export, p.period]);
+  const sources = varcharList(p.sources.map(([h]) => h));
+  const names = varcharList(p.sources.map(([, n]) => n));
+  await con.run(
+    `INSERT INTO ${COLUMNS}
+     SELECT $1, $2, coalesce(m.source, c.column_name), c.column_name, c.data_type
+     FROM duckdb_columns() c
+     LEFT JOIN (SELECT unnest($5::VARCHAR[]) AS source, unnest($6::VARCHAR[]) AS name) m ON m.name = c.column_name
+     WHERE c.schema_name = $3 AND c.table_name = $4
+     ORDER BY c.column_index`,
+    [p.export, p.period, DATA_SCHEMA, p.table, sources.value, names.value],
+    [undefined, undefined, undefined, undefined, sources.type, names.type] as never,
+  );
+  const now = sqlTimestamp(p.at);
+  await con.run(`DELETE FROM ${PERIODS} WHERE export = $1 AND billing_period = $2`, [p.export, p.period]);
+  await con.run(`INSERT INTO ${PERIODS} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+    p.export, p.period, p.version, p.attemptId, p.table, p.rows, p.files, p.bytes, now,
+  ]);
+  const imported: LoadOutcome = "imported";
+  await con.run(`UPDATE ${LOADS} SET outcome = $4, rows = $2, finished_at = $3 WHERE id = $1`, [p.attemptId, p.rows, now, imported]);
+}
+
+// ── Reading the state: list-exports, show-state.
+
+export interface ExportSummary {
+  name: string;
+  flavour: string;
+  source: string;
+  periods: number;
+  firstPeriod: string | null;
+  lastPeriod: string | null;
+  rows: number;
+  lastImport: string | null;
+  view: string;
+}
+
+export interface PeriodState {
+  export: string;
+  period: string;
+  version: string;
+  rows: number;
+  files: number | null;
+  bytes: number | null;
+  importedAt: string | null;
+  table: string;
+}
+
+export interface LoadRecord {
+  id: number;
+  export: string;
+  period: string;
+  version: string | null;
+  manifestKey: string | null;
+  manifestEtag: string | null;
+  files: number | null;
+  bytes: number | null;
+  rows: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  outcome: LoadOutcome;
+  error: string | null;
+  current: boolean;
+}
+
+const iso = (v: unknown) => (v === null || v === undefined ? null : `${String(v).replace(" ", "T")}Z`);
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+export async function exportSummaries(con: Connection): Promise<ExportSummary[]> {
+  const reader = await con.runAndReadAll(`
+    SELECT e.name, e.flavour, e.bucket, e.prefix, e.table_prefix,
+           count(p.billing_period) AS periods, min(p.billing_period), max(p.billing_period),
+           coalesce(sum(p.rows), 0)::BIGINT, max(p.imported_at)::VARCHAR
+    FROM ${EXPORTS} e LEFT JOIN ${PERIODS} p ON p.export = e.name
+    GROUP BY ALL ORDER BY e.name`);
+  return reader.getRows().map((r) => ({
+    name: String(r[0]),
+    flavour: FLAVOUR_LABELS[r[1] as Flavour] ?? String(r[1]),
+    source: `s3://${r[2]}/${r[3]}`,
+    periods: Number(r[5]),
+    firstPeriod: str(r[6]),
+    lastPeriod: str(r[7]),
+    rows: Number(r[8]),
+    lastImport: iso(r[9]),
+    view: `${DATA_SCHEMA}.${String(r[4])}`,
+  }));
+}
+
+export async function periodStates(con: Connection, exportName?: string): Promise<PeriodState[]> {
+  const reader = await con.runAndReadAll(
+    `SELECT export, billing_period, version, rows, files, bytes, imported_at::VARCHAR, table_name FROM ${PERIODS}
+     WHERE $1::VARCHAR IS NULL OR export = $1 ORDER BY export, billing_period`,
+    [exportName ?? null],
+  );
+  return reader.getRows().map((r) => ({
+    export: String(r[0]),
+    period: String(r[1]),
+    version: String(r[2]),
+    rows: Number(r[3]),
+    files: num(r[4]),
+    bytes: num(r[5]),
+    importedAt: iso(r[6]),
+    table: `${DATA_SCHEMA}.${String(r[7])}`,
+  }));
+}
+
+export async function loadHistory(con: Connection, period: Period, exportName?: string): Promise<LoadRecord[]> {
+  const reader = await con.runAndReadAll(
+    `SELECT l.id, l.export, l.billing_period, l.version, l.manifest_key, l.manifest_etag, l.files, l.bytes, l.rows,
+            l.started_at::VARCHAR, l.finished_at::VARCHAR, l.outcome, l.error, (p.load_id IS NOT NULL) AS current
+     FROM ${LOADS} l LEFT JOIN ${PERIODS} p ON p.load_id = l.id
+     WHERE l.billing_period = $1 AND ($2::VARCHAR IS NULL OR l.export = $2)
+     ORDER BY l.export, l.id`,
+    [period, exportName ?? null],
+  );
+  return reader.getRows().map((r) => ({
+    id: Number(r[0]),
+    export: String(r[1]),
+    period: String(r[2]),
+    version: str(r[3]),
+    manifestKey: str(r[4]),
+    manifestEtag: str(r[5]),
+    files: num(r[6]),
+    bytes: num(r[7]),
+    rows: num(r[8]),
+    startedAt: iso(r[9]),
+    finishedAt: iso(r[10]),
+    outcome: String(r[11]) as LoadOutcome,
+    error: str(r[12]),
+    current: Boolean(r[13]),
+  }));
 }

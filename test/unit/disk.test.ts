@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { checkDiskSpace } from "../../src/cur/import.ts";
+import { checkDiskSpace } from "../../src/cur/spool.ts";
 
 const fs = (freeBytes: number) => () => ({ bavail: freeBytes / 4096, bsize: 4096 });
 

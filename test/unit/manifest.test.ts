@@ -64,7 +64,6 @@ describe("CUR 2.0 manifests", () => {
   test("executionId is the version; dataFiles as strings, s3Uri objects or key objects", () => {
     const a = parseCur2Manifest(JSON.stringify({ executionId: "exec-1", dataFiles: files, columns: [{ name: "line_item_unblended_cost", type: "double" }] }), "k", "b", '"e1"');
     expect(a.version).toBe("exec-1");
-    expect(a.versionSource).toBe("executionId");
     expect(a.files.map((f) => f.key)).toEqual(files.map((f) => f.slice("s3://b/".length)));
     expect(a.format).toBe("parquet");
     const b = parseCur2Manifest(JSON.stringify({ executionId: "x", dataFiles: files.map((s3Uri) => ({ s3Uri })) }), "k", "b", "e");
@@ -77,7 +76,6 @@ describe("CUR 2.0 manifests", () => {
     const one = parseCur2Manifest(JSON.stringify({ dataFiles: files }), "k", "b", '"etag-1"');
     const reordered = parseCur2Manifest(JSON.stringify({ dataFiles: [...files].reverse() }), "k", "b", '"etag-1"');
     const otherEtag = parseCur2Manifest(JSON.stringify({ dataFiles: files }), "k", "b", '"etag-2"');
-    expect(one.versionSource).toBe("hash");
     expect(one.version).toMatch(/^sha256:[0-9a-f]{32}$/);
     expect(reordered.version).toBe(one.version);
     expect(otherEtag.version).not.toBe(one.version);

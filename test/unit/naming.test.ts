@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { cleanExportName, legacyColumnNames, legacyFolder, periodFromLegacyFolder, periodFromPartition, periodTable } from "../../src/cur/naming.ts";
+import { legacyColumnNames, periodFromLegacyFolder, periodFromPartition } from "../../src/cur/naming.ts";
+import { cleanExportName, periodTable } from "../../src/store/naming.ts";
 
 describe("naming", () => {
   test("export names clean to [a-z0-9_] table prefixes", () => {
@@ -18,7 +19,6 @@ describe("naming", () => {
     expect(periodFromPartition("BILLING_PERIOD=2025-08")).toBe("2025-08");
     expect(periodFromPartition("billing_period=2025-08")).toBe("2025-08");
     expect(periodFromPartition("year=2025")).toBeUndefined();
-    expect(legacyFolder("2025-12")).toBe("20251201-20260101");
   });
 
   test("legacy headers become category_Name; names equal up to case get a stable suffix", () => {

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { SpoolBudget } from "../../src/cur/import.ts";
+import { SpoolBudget } from "../../src/cur/spool.ts";
 
 test("while one period loads, the next downloads only up to 20% more than the larger period, then waits", async () => {
   const budget = new SpoolBudget();

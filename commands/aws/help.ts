@@ -1,7 +1,7 @@
 import { Command } from "clipanion";
 import type { FinopsContext } from "../../src/context.ts";
 
-/** `finops aws` and `finops aws --help`: the list of AWS commands. */
+/** The help command of `finops aws` (`finops aws`, `finops aws --help`): the list of AWS commands. */
 export class AwsHelpCommand extends Command<FinopsContext> {
   static override paths = [["aws"], ["aws", "--help"], ["aws", "-h"]];
   static override usage = Command.Usage({ description: "List the AWS commands (import, list, state)" });

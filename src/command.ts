@@ -1,11 +1,14 @@
+/**
+ * The base of every finops command: the options all of them have, settings resolved once, the logger, and the
+ * failure handed to src/cli.ts (which prints it and picks the exit code — clipanion's own handler would print it to
+ * stdout). A command class holds options and help; its `run()` calls the core and renders the result.
+ */
 import { Command, Option } from "clipanion";
 import type { ConsolaInstance } from "consola";
-import { failure } from "../src/cli.ts";
-import type { Settings } from "../src/config/index.ts";
-import { createLogger, type FinopsContext, type LogLevel } from "../src/context.ts";
-import { UsageError } from "../src/errors.ts";
+import type { Settings } from "./config/index.ts";
+import { createLogger, type FinopsContext, type LogLevel } from "./context.ts";
+import { UsageError } from "./errors.ts";
 
-/** Options every command has, and the plumbing shared by all of them. */
 export abstract class BaseCommand extends Command<FinopsContext> {
   config = Option.String("-c,--config", {
     description: "Config file (TOML). Default: $FINOPS_CONFIG, ./finops.toml, $XDG_CONFIG_HOME/finops/config.toml",
@@ -17,14 +20,17 @@ export abstract class BaseCommand extends Command<FinopsContext> {
   verbose = Option.Boolean("-v,--verbose", false, { description: "More detail on stderr (never secrets)" });
   quiet = Option.Boolean("-q,--quiet", false, { description: "Only warnings and errors on stderr" });
 
+  /** The error the command failed with, for src/cli.ts to report. */
+  failure?: unknown;
   #logger?: ConsolaInstance;
+  #settings?: Settings;
 
   get logLevel(): LogLevel {
     return this.quiet ? "quiet" : this.verbose ? "verbose" : "normal";
   }
 
   get logger(): ConsolaInstance {
-    if (!this.#logger) this.#logger = createLogger(this.context, this.logLevel);
+    this.#logger ??= createLogger(this.context, this.logLevel);
     return this.#logger;
   }
 
@@ -36,15 +42,22 @@ export abstract class BaseCommand extends Command<FinopsContext> {
     return code ?? 0;
   }
 
-  /** Hand the error to src/cli.ts, which prints it on stderr and picks the exit code. */
   override async catch(error: unknown): Promise<void> {
-    (this as unknown as Record<symbol, unknown>)[failure] = error;
+    this.failure = error;
+  }
+
+  /** Flags a command adds to the settings (e.g. --memory-limit). */
+  protected settingFlags(): { memoryLimit?: string } {
+    return {};
   }
 
   /** Flags, environment, config file and defaults, resolved once for this command. */
   async settings(): Promise<Settings> {
-    const { loadSettings } = await import("../src/config/index.ts");
-    return loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database } });
+    if (!this.#settings) {
+      const { loadSettings } = await import("./config/index.ts");
+      this.#settings = loadSettings({ cwd: this.context.cwd, env: this.context.env, flags: { config: this.config, database: this.database, ...this.settingFlags() } });
+    }
+    return this.#settings;
   }
 
   /** Colours on stdout only on a terminal, and never with NO_COLOR set. */
