@@ -7,6 +7,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { AppError, InterruptedError } from "../errors.ts";
+import { forEachConcurrent } from "../pool.ts";
 
 export class S3Error extends AppError {
   readonly status?: number;
@@ -130,8 +131,6 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Called with the number of new bytes written. */
   onBytes?: (n: number) => void;
-  /** Called once with the object's size, when the first response arrives. */
-  onSize?: (size: number) => void;
   /** A body that delivers nothing for this long fails and resumes. */
   idleTimeoutMs?: number;
   /** How many times a broken or stalled body is resumed (per range). */
@@ -212,7 +211,6 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
         body = res.Body as Readable;
         etag ??= res.ETag ?? "";
         if (end === undefined && res.ContentLength !== undefined) end = offset + Number(res.ContentLength) - 1;
-        if (whole && res.ContentLength !== undefined) opts.onSize?.(Number(res.ContentLength));
         await pump(body, async (chunk) => {
           await file.write(chunk, 0, chunk.length, offset);
           offset += chunk.length;
@@ -242,11 +240,7 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
     } else {
       const jobs: RangeJob[] = [];
       for (let start = 0; start < size; start += partSize) jobs.push({ start, end: Math.min(size, start + partSize) - 1 });
-      let next = 0;
-      const worker = async () => {
-        while (next < jobs.length) await fetchRange(jobs[next++]);
-      };
-      await Promise.all(Array.from({ length: Math.min(opts.parallelParts ?? 4, jobs.length) }, worker));
+      await forEachConcurrent(jobs, opts.parallelParts ?? 4, fetchRange);
     }
     if (size !== undefined && bytes !== size) throw new S3Error(`${where}: downloaded ${bytes} bytes, the object has ${size}`, undefined, false);
     return { bytes, etag: etag ?? "", resumes };

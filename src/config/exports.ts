@@ -1,6 +1,6 @@
 /** Which exports a command works on: flags for one export, an entry of the config file, or all of them (--all). */
 import { UsageError } from "../errors.ts";
-import { resolveAwsSource, type AwsFlags, type AwsSource } from "./aws.ts";
+import { fromFileFields, resolveAwsSource, type AwsFlags, type AwsSource } from "./aws.ts";
 import { MONTH, type ExportConfig } from "./file.ts";
 import type { Settings } from "./index.ts";
 
@@ -50,7 +50,8 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
   const start = flags.startDate ? parseMonth(flags.startDate, "--start-date") : undefined;
   const end = flags.endDate ? parseMonth(flags.endDate, "--end-date") : undefined;
   if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
-  const awsFlags: AwsFlags = { region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, roleArn: flags.roleArn, externalId: flags.externalId };
+  const { region, profile, endpointUrl, roleArn, externalId } = flags;
+  const awsFlags: AwsFlags = { region, profile, endpointUrl, roleArn, externalId };
   const make = (e: Partial<ExportConfig> & { name: string; bucket: string }): ExportSource => ({
     name: e.name,
     bucket: flags.bucket ?? e.bucket,
@@ -59,7 +60,7 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
     aws: resolveAwsSource({
       ...settings.awsLayers,
       flags: awsFlags,
-      exportEntry: { region: e.region, profile: e.profile, endpointUrl: e.endpoint_url, roleArn: e.role_arn, externalId: e.external_id },
+      exportEntry: fromFileFields(e),
       exportName: e.name,
     }),
     start: start ?? e.start_date,
