@@ -14,42 +14,58 @@ const count = (n: number | null, tty: boolean) => (n === null ? "-" : tty ? form
 const bytes = (n: number | null, tty: boolean) => (n === null ? "-" : tty ? formatBytes(n) : String(n));
 const when = (iso: string | null) => (iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, "") : "-");
 
+/** One list: JSON under `key`, a sentence when empty, else a table whose `right` columns are right-aligned. */
+interface ListSpec<T> {
+  key: string;
+  empty: string;
+  head: string[];
+  right: number[];
+  row: (r: T) => (string | number)[];
+}
+
+function renderList<T>(rows: T[], o: RenderOptions, spec: ListSpec<T>): string {
+  if (o.json) return renderJson({ [spec.key]: rows });
+  if (rows.length === 0) return `${spec.empty}\n`;
+  return renderTable(spec.head, rows.map(spec.row), { color: o.color ?? o.tty, alignRight: spec.right });
+}
+
 export function renderManifests(rows: ManifestRow[], o: RenderOptions): string {
-  if (o.json) return renderJson({ periods: rows });
-  if (rows.length === 0) return "no billing periods found\n";
-  return renderTable(
-    ["export", "period", "version", "files", "manifest modified", "state", "rows held"],
-    rows.map((r) => [r.export, r.period, r.version ?? "-", count(r.files, o.tty), when(r.manifestLastModified), r.state === "error" ? `error: ${r.error}` : r.state, count(r.rowsHeld, o.tty)]),
-    { color: o.color ?? o.tty, alignRight: [3, 6] },
-  );
+  return renderList(rows, o, {
+    key: "periods",
+    empty: "no billing periods found",
+    head: ["export", "period", "version", "files", "manifest modified", "state", "rows held"],
+    right: [3, 6],
+    row: (r) => [r.export, r.period, r.version ?? "-", count(r.files, o.tty), when(r.manifestLastModified), r.state === "error" ? `error: ${r.error}` : r.state, count(r.rowsHeld, o.tty)],
+  });
 }
 
 export function renderExports(rows: ExportSummary[], o: RenderOptions): string {
-  if (o.json) return renderJson({ exports: rows });
-  if (rows.length === 0) return "the database holds no exports yet\n";
-  return renderTable(
-    ["export", "flavour", "source", "periods", "first–last", "rows", "last import", "view"],
-    rows.map((r) => [r.name, r.flavour, r.source, r.periods, r.firstPeriod ? `${r.firstPeriod} – ${r.lastPeriod}` : "-", count(r.rows, o.tty), when(r.lastImport), r.view]),
-    { color: o.color ?? o.tty, alignRight: [3, 5] },
-  );
+  return renderList(rows, o, {
+    key: "exports",
+    empty: "the database holds no exports yet",
+    head: ["export", "flavour", "source", "periods", "first–last", "rows", "last import", "view"],
+    right: [3, 5],
+    row: (r) => [r.name, r.flavour, r.source, r.periods, r.firstPeriod ? `${r.firstPeriod} – ${r.lastPeriod}` : "-", count(r.rows, o.tty), when(r.lastImport), r.view],
+  });
 }
 
 export function renderPeriods(rows: PeriodState[], o: RenderOptions): string {
-  if (o.json) return renderJson({ periods: rows });
-  if (rows.length === 0) return "no billing periods imported yet\n";
-  return renderTable(
-    ["export", "period", "version", "rows", "files", "bytes", "imported at", "table"],
-    rows.map((r) => [r.export, r.period, r.version, count(r.rows, o.tty), count(r.files, o.tty), bytes(r.bytes, o.tty), when(r.importedAt), r.table]),
-    { color: o.color ?? o.tty, alignRight: [3, 4, 5] },
-  );
+  return renderList(rows, o, {
+    key: "periods",
+    empty: "no billing periods imported yet",
+    head: ["export", "period", "version", "rows", "files", "bytes", "imported at", "table"],
+    right: [3, 4, 5],
+    row: (r) => [r.export, r.period, r.version, count(r.rows, o.tty), count(r.files, o.tty), bytes(r.bytes, o.tty), when(r.importedAt), r.table],
+  });
 }
 
 export function renderHistory(rows: LoadRecord[], o: RenderOptions): string {
-  if (o.json) return renderJson({ loads: rows });
-  if (rows.length === 0) return "no load attempts recorded for this period\n";
-  return renderTable(
-    ["export", "period", "attempt", "version", "files", "bytes", "rows", "started", "finished", "outcome"],
-    rows.map((r) => [
+  return renderList(rows, o, {
+    key: "loads",
+    empty: "no load attempts recorded for this period",
+    head: ["export", "period", "attempt", "version", "files", "bytes", "rows", "started", "finished", "outcome"],
+    right: [2, 4, 5, 6],
+    row: (r) => [
       r.export,
       r.period,
       r.id,
@@ -60,7 +76,6 @@ export function renderHistory(rows: LoadRecord[], o: RenderOptions): string {
       when(r.startedAt),
       when(r.finishedAt),
       `${r.outcome}${r.current ? " (current)" : ""}${r.error ? `: ${r.error}` : ""}`,
-    ]),
-    { color: o.color ?? o.tty, alignRight: [2, 4, 5, 6] },
-  );
+    ],
+  });
 }

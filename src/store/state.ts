@@ -218,71 +218,45 @@ export interface LoadRecord {
   current: boolean;
 }
 
-const iso = (v: unknown) => (v === null || v === undefined ? null : `${String(v).replace(" ", "T")}Z`);
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+/** A timestamp column as ISO 8601 UTC text (`2025-10-03T05:36:21Z`), in SQL. */
+const iso = (column: string) => `replace(${column}::VARCHAR, ' ', 'T') || 'Z'`;
+
+/** Rows as objects keyed by the SELECT's aliases; BIGINTs become numbers. */
+async function readObjects<T>(con: Connection, sql: string, params: (string | null)[] = []): Promise<T[]> {
+  const reader = await con.runAndReadAll(sql, params);
+  return reader.getRowObjectsJS().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === "bigint" ? Number(v) : v])) as T);
+}
 
 export async function exportSummaries(con: Connection): Promise<ExportSummary[]> {
-  const reader = await con.runAndReadAll(`
-    SELECT e.name, e.flavour, e.bucket, e.prefix, e.table_prefix,
-           count(p.billing_period) AS periods, min(p.billing_period), max(p.billing_period),
-           coalesce(sum(p.rows), 0)::BIGINT, max(p.imported_at)::VARCHAR
+  const rows = await readObjects<ExportSummary & { flavour: Flavour }>(con, `
+    SELECT e.name, e.flavour, 's3://' || e.bucket || '/' || e.prefix AS source, count(p.billing_period) AS periods,
+           min(p.billing_period) AS "firstPeriod", max(p.billing_period) AS "lastPeriod",
+           coalesce(sum(p.rows), 0)::BIGINT AS rows, ${iso("max(p.imported_at)")} AS "lastImport",
+           '${DATA_SCHEMA}.' || e.table_prefix AS view
     FROM ${EXPORTS} e LEFT JOIN ${PERIODS} p ON p.export = e.name
     GROUP BY ALL ORDER BY e.name`);
-  return reader.getRows().map((r) => ({
-    name: String(r[0]),
-    flavour: FLAVOUR_LABELS[r[1] as Flavour] ?? String(r[1]),
-    source: `s3://${r[2]}/${r[3]}`,
-    periods: Number(r[5]),
-    firstPeriod: str(r[6]),
-    lastPeriod: str(r[7]),
-    rows: Number(r[8]),
-    lastImport: iso(r[9]),
-    view: `${DATA_SCHEMA}.${String(r[4])}`,
-  }));
+  return rows.map((r) => ({ ...r, flavour: FLAVOUR_LABELS[r.flavour] ?? r.flavour }));
 }
 
-export async function periodStates(con: Connection, exportName?: string): Promise<PeriodState[]> {
-  const reader = await con.runAndReadAll(
-    `SELECT export, billing_period, version, rows, files, bytes, imported_at::VARCHAR, table_name FROM ${PERIODS}
-     WHERE $1::VARCHAR IS NULL OR export = $1 ORDER BY export, billing_period`,
+export function periodStates(con: Connection, exportName?: string): Promise<PeriodState[]> {
+  return readObjects<PeriodState>(
+    con,
+    `SELECT export, billing_period AS period, version, rows, files, bytes, ${iso("imported_at")} AS "importedAt",
+            '${DATA_SCHEMA}.' || table_name AS "table"
+     FROM ${PERIODS} WHERE $1::VARCHAR IS NULL OR export = $1 ORDER BY export, billing_period`,
     [exportName ?? null],
   );
-  return reader.getRows().map((r) => ({
-    export: String(r[0]),
-    period: String(r[1]),
-    version: String(r[2]),
-    rows: Number(r[3]),
-    files: num(r[4]),
-    bytes: num(r[5]),
-    importedAt: iso(r[6]),
-    table: `${DATA_SCHEMA}.${String(r[7])}`,
-  }));
 }
 
-export async function loadHistory(con: Connection, period: Period, exportName?: string): Promise<LoadRecord[]> {
-  const reader = await con.runAndReadAll(
-    `SELECT l.id, l.export, l.billing_period, l.version, l.manifest_key, l.manifest_etag, l.files, l.bytes, l.rows,
-            l.started_at::VARCHAR, l.finished_at::VARCHAR, l.outcome, l.error, (p.load_id IS NOT NULL) AS current
+export function loadHistory(con: Connection, period: Period, exportName?: string): Promise<LoadRecord[]> {
+  return readObjects<LoadRecord>(
+    con,
+    `SELECT l.id, l.export, l.billing_period AS period, l.version, l.manifest_key AS "manifestKey",
+            l.manifest_etag AS "manifestEtag", l.files, l.bytes, l.rows, ${iso("l.started_at")} AS "startedAt",
+            ${iso("l.finished_at")} AS "finishedAt", l.outcome, l.error, (p.load_id IS NOT NULL) AS current
      FROM ${LOADS} l LEFT JOIN ${PERIODS} p ON p.load_id = l.id
      WHERE l.billing_period = $1 AND ($2::VARCHAR IS NULL OR l.export = $2)
      ORDER BY l.export, l.id`,
     [period, exportName ?? null],
   );
-  return reader.getRows().map((r) => ({
-    id: Number(r[0]),
-    export: String(r[1]),
-    period: String(r[2]),
-    version: str(r[3]),
-    manifestKey: str(r[4]),
-    manifestEtag: str(r[5]),
-    files: num(r[6]),
-    bytes: num(r[7]),
-    rows: num(r[8]),
-    startedAt: iso(r[9]),
-    finishedAt: iso(r[10]),
-    outcome: String(r[11]) as LoadOutcome,
-    error: str(r[12]),
-    current: Boolean(r[13]),
-  }));
 }
