@@ -2,22 +2,18 @@
  * Two processes, one database: a second import while one runs gets a clear message naming the other process (or waits
  * for it with --wait); read-only commands during an import say why they cannot read. The spool folder is private.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary } from "./helpers/cli.ts";
 import { periodTotals } from "./helpers/db.ts";
 import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
-let s3: S3Harness;
-beforeAll(async () => {
-  s3 = await startS3();
-  await putLegacyPeriod(s3, { bucket: "concurrency", prefix: "cur", name: "shared", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 100, 1)] });
-});
-afterAll(async () => {
-  await s3.close();
-  removeWorkspaces();
+const server = useFixtureS3({
+  trees: [],
+  setup: (s3) => putLegacyPeriod(s3, { bucket: "concurrency", prefix: "cur", name: "shared", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 100, 1)] }),
+  teardown: removeWorkspaces,
 });
 
 async function waitFor(stream: ReadableStream<Uint8Array>, text: string): Promise<string> {
@@ -39,7 +35,7 @@ test("a second import is refused naming the first process; read-only commands sa
   mkdirSync(spool);
   const db = join(ws.dir, "billing.duckdb");
   const args = ["aws", "import-cur", "-b", "concurrency", "-p", "cur", "-e", "shared", "-d", db];
-  const env = { ...s3.env, TMPDIR: spool };
+  const env = { ...server.s3.env, TMPDIR: spool };
   // The first import holds the database while it stops inside its load transaction for 4 s.
   const first = Bun.spawn([ws.bin, ...args], { cwd: ws.dir, env: { ...ws.env, ...env, FINOPS_DEBUG_PAUSE: "load:4000" }, stdout: "pipe", stderr: "pipe" });
   expect(await waitFor(first.stderr, "debug pause at load")).toContain("debug pause at load");

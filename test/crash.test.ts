@@ -4,22 +4,15 @@
  * version of each period intact and the state matching the tables; the next run cleans up and completes. SIGINT
  * stops cleanly: exit 130, spool folder removed, nothing half-written.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary, type BinaryWorkspace } from "./helpers/cli.ts";
 import { currentVersions, periodTotals, query } from "./helpers/db.ts";
 import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
-let s3: S3Harness;
-beforeAll(async () => {
-  s3 = await startS3();
-});
-afterAll(async () => {
-  await s3.close();
-  removeWorkspaces();
-});
+const server = useFixtureS3({ trees: [], teardown: removeWorkspaces });
 
 const BUCKET = "crash-tests";
 let n = 0;
@@ -41,14 +34,14 @@ async function setup(): Promise<Setup> {
   mkdirSync(spool);
   const db = join(ws.dir, "billing.duckdb");
   // Version 1: 2025-08 = 3 files x 400 rows x 0.5, 2025-09 = 100 rows x 2.
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v1", files: [1, 2, 3].map(() => legacyCsv("2025-08", 400, 0.5)) });
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-09", version: "v1", files: [legacyCsv("2025-09", 100, 2)] });
-  const env = { ...s3.env, TMPDIR: spool };
+  await putLegacyPeriod(server.s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v1", files: [1, 2, 3].map(() => legacyCsv("2025-08", 400, 0.5)) });
+  await putLegacyPeriod(server.s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-09", version: "v1", files: [legacyCsv("2025-09", 100, 2)] });
+  const env = { ...server.s3.env, TMPDIR: spool };
   const args = ["aws", "import-cur", "-b", BUCKET, "-p", "cur", "-e", name, "-d", db];
   const first = await runBinary(ws, args, { env });
   expect(first.exitCode).toBe(0);
   // Version 2 of 2025-08: 3 files x 500 rows x 1.
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v2", files: [1, 2, 3].map(() => legacyCsv("2025-08", 500, 1)) });
+  await putLegacyPeriod(server.s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v2", files: [1, 2, 3].map(() => legacyCsv("2025-08", 500, 1)) });
   return { ws, name, prefix: name.replace("-", "_"), db, spool, args, env };
 }
 

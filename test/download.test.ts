@@ -2,7 +2,7 @@
  * downloadObject against the local S3 server (behind the fault proxy): large objects in ranged parts several at once,
  * each pinned to the ETag; a part whose body breaks resumes from its last byte; the file is byte-identical.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -10,24 +10,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { downloadObject, headObject } from "../src/aws/s3.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
-let s3: S3Harness;
 let proxy: FaultProxy;
 let client: S3Client;
 const body = randomBytes(5 * 1024 * 1024 + 123);
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3);
-  await s3.put("downloads", "big/object.bin", body);
-  client = new S3Client({ endpoint: proxy.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
-});
-afterAll(async () => {
-  client.destroy();
-  await proxy.close();
-  await s3.close();
+const server = useFixtureS3({
+  trees: [],
+  setup: async (s3) => {
+    proxy = await startFaultProxy(s3);
+    await s3.put("downloads", "big/object.bin", body);
+    client = new S3Client({ endpoint: proxy.endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+  },
+  teardown: async () => {
+    client.destroy();
+    await proxy.close();
+  },
 });
 
 test("a large object downloads in ranged parts, four at once, each pinned to the ETag, byte-identical", async () => {

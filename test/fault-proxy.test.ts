@@ -1,11 +1,10 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { Readable } from "node:stream";
 import { onlyDataFiles, randomFaults, startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
-let s3: S3Harness;
 let proxy: FaultProxy;
 const clients: S3Client[] = [];
 
@@ -15,7 +14,7 @@ function clientFor(endpoint: string, maxAttempts: number): S3Client {
     region: "us-east-1",
     forcePathStyle: true,
     maxAttempts,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    credentials: { accessKeyId: server.s3.accessKeyId, secretAccessKey: server.s3.secretAccessKey },
   });
   clients.push(client);
   return client;
@@ -39,16 +38,16 @@ async function drain(body: unknown): Promise<{ bytes: number; text: string; erro
 const BUCKET = "fault-proxy";
 const DATA = "0123456789".repeat(100); // 1000 bytes
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3);
-  await s3.put(BUCKET, "data/part-1.csv", DATA);
-});
-
-afterAll(async () => {
-  for (const c of clients) c.destroy();
-  await proxy?.close();
-  await s3?.close();
+const server = useFixtureS3({
+  trees: [],
+  setup: async (s3) => {
+    proxy = await startFaultProxy(s3);
+    await s3.put(BUCKET, "data/part-1.csv", DATA);
+  },
+  teardown: async () => {
+    for (const c of clients) c.destroy();
+    await proxy?.close();
+  },
 });
 
 describe("without a rule", () => {
@@ -56,11 +55,11 @@ describe("without a rule", () => {
     proxy.setRule(undefined);
     const client = clientFor(proxy.endpoint, 1);
     expect(proxy.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(proxy.endpoint).not.toBe(s3.endpoint);
+    expect(proxy.endpoint).not.toBe(server.s3.endpoint);
     expect(proxy.env.AWS_ENDPOINT_URL_S3).toBe(proxy.endpoint);
-    expect(proxy.env.AWS_ACCESS_KEY_ID).toBe(s3.env.AWS_ACCESS_KEY_ID);
+    expect(proxy.env.AWS_ACCESS_KEY_ID).toBe(server.s3.env.AWS_ACCESS_KEY_ID);
 
-    const before = s3.requests.length;
+    const before = server.s3.requests.length;
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "cur/x/20250801-20250901/x-Manifest.json", Body: "{}" }));
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "cur/x/20250901-20251001/x-Manifest.json", Body: "{}" }));
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "cur/x/20250901-20251001/v1/data file.csv", Body: "0123456789abcdef" }));
@@ -78,7 +77,7 @@ describe("without a rule", () => {
     expect(await ranged.Body?.transformToString()).toBe("456789");
 
     // The requests reached the real server, with the key decoded and the Range header intact.
-    const seen = s3.requests.slice(before);
+    const seen = server.s3.requests.slice(before);
     expect(seen.filter((r) => r.method === "PUT")).toHaveLength(3);
     expect(seen.find((r) => r.method === "GET" && r.range === "bytes=4-9")?.key).toBe("cur/x/20250901-20251001/v1/data file.csv");
 
@@ -116,10 +115,10 @@ describe("without a rule", () => {
     expect(proxy.log.at(-1)).toMatchObject({ req: { ifMatch: other, range: "bytes=990-" }, status: 412 });
 
     // s3rver on its own ignores If-Match: this is why the proxy emulates it.
-    const direct = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "data/part-1.csv", IfMatch: other }));
+    const direct = await server.s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "data/part-1.csv", IfMatch: other }));
     expect(direct.$metadata.httpStatusCode).toBe(200);
     await direct.Body?.transformToString();
-    const plain = await startFaultProxy(s3, undefined, { emulateIfMatch: false });
+    const plain = await startFaultProxy(server.s3, undefined, { emulateIfMatch: false });
     try {
       const through = await clientFor(plain.endpoint, 1).send(new GetObjectCommand({ Bucket: BUCKET, Key: "data/part-1.csv", IfMatch: other }));
       expect(through.$metadata.httpStatusCode).toBe(200);
@@ -183,7 +182,7 @@ describe("without a rule", () => {
 describe("each fault kind is observable by the SDK", () => {
   test("status: 503 SlowDown and 500 InternalError, without reaching the server", async () => {
     const client = clientFor(proxy.endpoint, 1);
-    const before = s3.requests.length;
+    const before = server.s3.requests.length;
     proxy.setRule(() => ({ kind: "status", status: 503 }));
     const slow = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "data/part-1.csv" })).catch((e) => e);
     expect(slow.name).toBe("SlowDown");
@@ -200,7 +199,7 @@ describe("each fault kind is observable by the SDK", () => {
     expect(put.name).toBe("ServiceUnavailable");
     proxy.setRule(undefined);
 
-    expect(s3.requests.length).toBe(before);
+    expect(server.s3.requests.length).toBe(before);
     expect(proxy.log.slice(-3).map((e) => [e.fault, e.status])).toEqual([
       ["status", 503],
       ["status", 500],
@@ -327,7 +326,7 @@ describe("streaming and shutdown", () => {
   });
 
   test("close() ends a stalled connection at once, so tests never hang", async () => {
-    const own = await startFaultProxy(s3, () => ({ kind: "stall", afterBytes: 10, ms: 60_000 }));
+    const own = await startFaultProxy(server.s3, () => ({ kind: "stall", afterBytes: 10, ms: 60_000 }));
     const client = clientFor(own.endpoint, 1);
     const res = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "data/part-1.csv" }));
     const reading = drain(res.Body);
@@ -384,7 +383,7 @@ describe("rule helpers", () => {
       const key = `random/part-${i}.csv`;
       const body = `${i}:`.padEnd(2000 + i * 37, String.fromCharCode(97 + i));
       objects.set(key, body);
-      await s3.put(BUCKET, key, body);
+      await server.s3.put(BUCKET, key, body);
     }
     const client = clientFor(proxy.endpoint, 5);
     const from = proxy.log.length;

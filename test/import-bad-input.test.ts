@@ -2,7 +2,7 @@
  * Bad input and permanent faults: each fails its period with one clear line (which export, period, key, column,
  * a sample of the bad value), the previous version of that period stays current, other periods still import, exit 1.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,17 +11,15 @@ import { cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { currentVersions, periodTotals, query } from "./helpers/db.ts";
 import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
 import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
-let s3: S3Harness;
 let proxy: FaultProxy;
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3);
-});
-afterAll(async () => {
-  await proxy.close();
-  await s3.close();
+const server = useFixtureS3({
+  trees: [],
+  setup: async (s3) => {
+    proxy = await startFaultProxy(s3);
+  },
+  teardown: () => proxy.close(),
 });
 
 let n = 0;
@@ -31,8 +29,8 @@ async function seeded() {
   const bucket = "bad-input";
   const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
   const db = join(dir, "f.duckdb");
-  await putLegacyPeriod(s3, { bucket, prefix: "cur", name, period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 10, 1.5)] });
-  await putLegacyPeriod(s3, { bucket, prefix: "cur", name, period: "2025-09", version: "v1", files: [legacyCsv("2025-09", 20, 0.25)] });
+  await putLegacyPeriod(server.s3, { bucket, prefix: "cur", name, period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 10, 1.5)] });
+  await putLegacyPeriod(server.s3, { bucket, prefix: "cur", name, period: "2025-09", version: "v1", files: [legacyCsv("2025-09", 20, 0.25)] });
   const env = cleanEnv(proxy.env);
   const run = (...extra: string[]) => runInProcess(["aws", "import-cur", "-b", bucket, "-p", "cur", "-e", name, "-d", db, ...extra], { env, cwd: dir });
   const first = await run();
@@ -47,7 +45,7 @@ const BEFORE = { "2025-08": { rows: 10, cost: 15 }, "2025-09": { rows: 20, cost:
 async function expectPeriodFails(breakIt: (ctx: Awaited<ReturnType<typeof seeded>>) => Promise<unknown>, message: string | RegExp) {
   const ctx = await seeded();
   await breakIt(ctx);
-  await putLegacyPeriod(s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-10", version: "v1", files: [legacyCsv("2025-10", 5, 2)] });
+  await putLegacyPeriod(server.s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-10", version: "v1", files: [legacyCsv("2025-10", 5, 2)] });
   const r = await ctx.run("--json");
   expect(r.exitCode).toBe(1);
   const periods = JSON.parse(r.stdout).periods as { period: string; outcome: string; error: string | null }[];
@@ -71,7 +69,7 @@ async function expectPeriodFails(breakIt: (ctx: Awaited<ReturnType<typeof seeded
 }
 
 const put = (ctx: { bucket: string; name: string }, version: string, files: (string | Uint8Array)[], extra: object = {}) =>
-  putLegacyPeriod(s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-09", version, files, ...extra });
+  putLegacyPeriod(server.s3, { bucket: ctx.bucket, prefix: "cur", name: ctx.name, period: "2025-09", version, files, ...extra });
 
 describe("bad data fails its period and changes nothing", () => {
   test("a manifest that is not JSON", async () => {
@@ -107,7 +105,7 @@ describe("permanent S3 faults fail the period, not the run", () => {
     await expectPeriodFails(async (c) => {
       const manifest = await put(c, "v2", [legacyCsv("2025-09", 3, 1)]);
       const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-      await s3.client.send(new DeleteObjectCommand({ Bucket: c.bucket, Key: manifest.replace("bad-", "bad-").replace(/bad-(\d+)-Manifest\.json$/, "v2/bad-$1-00001.csv.gz") }));
+      await server.s3.client.send(new DeleteObjectCommand({ Bucket: c.bucket, Key: manifest.replace("bad-", "bad-").replace(/bad-(\d+)-Manifest\.json$/, "v2/bad-$1-00001.csv.gz") }));
     }, /s3:\/\/bad-input\/cur\/bad-\d+\/20250901-20251001\/v2\/bad-\d+-00001\.csv\.gz: not found \(404\)/);
   });
 
@@ -162,8 +160,8 @@ test("a data file that is not Parquet fails its period naming the file; the othe
   const files: Record<string, Uint8Array> = { "2025-08": readFileSync(good), "2025-09": new TextEncoder().encode("this is not parquet at all, just text ".repeat(20)) };
   for (const [period, body] of Object.entries(files)) {
     const key = `${root}/data/BILLING_PERIOD=${period}/cur2-bad-00001.snappy.parquet`;
-    await s3.put(bucket, key, body);
-    await s3.put(bucket, `${root}/metadata/BILLING_PERIOD=${period}/cur2-bad-Manifest.json`, JSON.stringify({ executionId: `exec-${period}`, dataFiles: [`s3://${bucket}/${key}`] }));
+    await server.s3.put(bucket, key, body);
+    await server.s3.put(bucket, `${root}/metadata/BILLING_PERIOD=${period}/cur2-bad-Manifest.json`, JSON.stringify({ executionId: `exec-${period}`, dataFiles: [`s3://${bucket}/${key}`] }));
   }
   const r = await runInProcess(["aws", "import-cur", "-b", bucket, "-p", "exports", "-e", "cur2-bad", "-d", db, "--json"], { env: cleanEnv(proxy.env), cwd: dir });
   expect(r.exitCode).toBe(1);
@@ -186,7 +184,7 @@ test("a bucket in another region than configured is followed, not failed (the SD
   });
   try {
     const dir = mkdtempSync(join(tmpdir(), "finops-region-"));
-    await putLegacyPeriod(s3, { bucket: "bad-input", prefix: "cur", name: "moved", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 4, 1)] });
+    await putLegacyPeriod(server.s3, { bucket: "bad-input", prefix: "cur", name: "moved", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 4, 1)] });
     const r = await runInProcess(["aws", "import-cur", "-b", "bad-input", "-p", "cur", "-e", "moved", "-d", join(dir, "f.duckdb"), "--region", "us-east-1", "--json"], {
       env: cleanEnv(proxy.env),
       cwd: dir,
@@ -202,10 +200,10 @@ test("a bucket in another region than configured is followed, not failed (the SD
 test("a period too big for the memory limit on two DuckDB threads is loaded again on one; below even that it fails with a hint", async () => {
   const dir = mkdtempSync(join(tmpdir(), "finops-mem-"));
   const fixtures = (await import("./helpers/truth.ts")).FIXTURES;
-  await s3.uploadTree(fixtures, (_b, key) => key.startsWith("exports/cur2-parquet/"));
+  await server.s3.uploadTree(fixtures, (_b, key) => key.startsWith("exports/cur2-parquet/"));
   const run = (limit: string, db: string) =>
     runInProcess(["aws", "import-cur", "-b", "billing-fixtures", "-p", "exports", "-e", "cur2-parquet", "-d", join(dir, db), "--memory-limit", limit, "--json"], {
-      env: cleanEnv({ ...s3.env, FINOPS_DUCKDB_THREADS: "2" }),
+      env: cleanEnv({ ...server.s3.env, FINOPS_DUCKDB_THREADS: "2" }),
       cwd: dir,
     });
   // 16MB: too little for two threads decoding 125 columns, enough for one.
@@ -229,7 +227,7 @@ test("a period too big for the memory limit on two DuckDB threads is loaded agai
 
 test("no credentials anywhere: one clear line saying so and where to set them, exit 1", async () => {
   const dir = mkdtempSync(join(tmpdir(), "finops-nocreds-"));
-  const env = cleanEnv({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "us-east-1", AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"), AWS_CONFIG_FILE: join(dir, "none") });
+  const env = cleanEnv({ AWS_ENDPOINT_URL_S3: server.s3.endpoint, AWS_REGION: "us-east-1", AWS_SHARED_CREDENTIALS_FILE: join(dir, "none"), AWS_CONFIG_FILE: join(dir, "none") });
   const r = await runInProcess(["aws", "import-cur", "-b", "bad-input", "-p", "cur", "-e", "x", "--cur-version", "v1", "-d", join(dir, "f.duckdb")], { env, cwd: dir });
   expect(r.exitCode).toBe(1);
   expect(r.stderr).toMatch(/s3:\/\/bad-input\/cur\/x\/: no AWS credentials were found \(.+\) — set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or pass --profile/);

@@ -2,25 +2,18 @@
  * aws import-cur against every export flavour the fixture generator writes (fixtures/exports), served by a real S3
  * server on loopback, into real DuckDB files: rows and cost per period equal the generator's ground truth.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runInProcess, type RunResult } from "./helpers/cli.ts";
 import { currentVersions, periodTotals, query } from "./helpers/db.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 import { FIXTURES, costColumnOf, expectedTotals, exportTruth, loadTruth, notCurrentKeys, tableName, type TruthExport } from "./helpers/truth.ts";
 
-let s3: S3Harness;
 const truth = loadTruth();
 
-beforeAll(async () => {
-  s3 = await startS3();
-  await s3.uploadTree(FIXTURES);
-});
-afterAll(async () => {
-  await s3.close();
-});
+const server = useFixtureS3();
 
 function workdir() {
   const dir = mkdtempSync(join(tmpdir(), "finops-fx-"));
@@ -29,7 +22,7 @@ function workdir() {
 
 async function importExport(e: TruthExport, db: string, extra: string[] = []): Promise<RunResult> {
   return runInProcess(["aws", "import-cur", "-b", e.bucket, "-p", e.prefix, "-e", e.name, "-d", db, "--json", ...extra], {
-    env: cleanEnv({ ...s3.env }),
+    env: cleanEnv({ ...server.s3.env }),
   });
 }
 
@@ -46,13 +39,13 @@ function expectTotalsMatch(got: Record<string, { rows: number; cost: number }>, 
 }
 
 /** GET/HEAD requests for data files (anything but manifests and listings) since `from`. */
-const dataRequests = (from: number) => s3.requests.slice(from).filter((r) => (r.method === "GET" || r.method === "HEAD") && r.key && !r.key.endsWith("-Manifest.json"));
+const dataRequests = (from: number) => server.s3.requests.slice(from).filter((r) => (r.method === "GET" || r.method === "HEAD") && r.key && !r.key.endsWith("-Manifest.json"));
 
 describe("every flavour imports exactly the ground truth", () => {
   for (const e of truth.exports) {
     test(`${e.name} (${e.flavour}, ${e.format}/${e.compression}, ${e.mode} mode): rows and ${costColumnOf(e)} per period`, async () => {
       const { db } = workdir();
-      const from = s3.requests.length;
+      const from = server.s3.requests.length;
       const r = await importExport(e, db);
       expect(r.stderr).not.toContain("[error]");
       expect(r.exitCode).toBe(0);
@@ -82,7 +75,7 @@ describe("every flavour imports exactly the ground truth", () => {
     const keys = new Set<string>();
     let token: string | undefined;
     do {
-      const page = await s3.client.send(new ListObjectsV2Command({ Bucket: "billing-fixtures", ContinuationToken: token }));
+      const page = await server.s3.client.send(new ListObjectsV2Command({ Bucket: "billing-fixtures", ContinuationToken: token }));
       for (const o of page.Contents ?? []) keys.add(o.Key!);
       token = page.NextContinuationToken;
     } while (token);
@@ -101,14 +94,14 @@ describe("re-runs, new versions and options", () => {
     const stateBefore = await query(db, "SELECT * FROM finops.periods ORDER BY export, billing_period");
     const loadsBefore = await query(db, "SELECT count(*)::INT AS n FROM finops.loads");
     const tablesBefore = await query(db, "SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'aws_billing' ORDER BY 1");
-    const from = s3.requests.length;
+    const from = server.s3.requests.length;
     for (const e of exports) {
       const r = await importExport(e, db);
       expect(r.exitCode).toBe(0);
       expect(periodsOf(r).every((p) => p.outcome === "up to date")).toBe(true);
     }
     expect(dataRequests(from)).toEqual([]);
-    const manifestGets = s3.requests.slice(from).filter((q) => q.method === "GET" && q.key?.endsWith("-Manifest.json"));
+    const manifestGets = server.s3.requests.slice(from).filter((q) => q.method === "GET" && q.key?.endsWith("-Manifest.json"));
     expect(manifestGets.length).toBe(exports.reduce((a, e) => a + Object.keys(e.periods).length, 0));
     expect(await query(db, "SELECT * FROM finops.periods ORDER BY export, billing_period")).toEqual(stateBefore);
     expect(await query(db, "SELECT count(*)::INT AS n FROM finops.loads")).toEqual(loadsBefore);
@@ -128,13 +121,13 @@ describe("re-runs, new versions and options", () => {
     const { db } = workdir();
     try {
       // The bucket as it was before the newer delivery: the top-level manifest is the older version's.
-      await s3.put(e.bucket, topKey, oldManifest);
+      await server.s3.put(e.bucket, topKey, oldManifest);
       expect((await importExport(e, db)).exitCode).toBe(0);
       const before = await periodTotals(db, tableName(e.name), "lineItem_UnblendedCost");
       expect(before["2025-09"].rows).toBe(oldV.rows);
       expect(before["2025-09"].cost).toBeCloseTo(oldV.cost, 5);
 
-      await s3.put(e.bucket, topKey, newManifest);
+      await server.s3.put(e.bucket, topKey, newManifest);
       const r = await importExport(e, db);
       expect(r.exitCode).toBe(0);
       expect(periodsOf(r).map((x) => [x.period, x.outcome])).toEqual([
@@ -156,14 +149,14 @@ describe("re-runs, new versions and options", () => {
         [newV.assemblyId, "imported", newV.rows],
       ]);
     } finally {
-      await s3.put(e.bucket, topKey, newManifest);
+      await server.s3.put(e.bucket, topKey, newManifest);
     }
   });
 
   test("--dry-run shows the plan and changes nothing; --force re-imports; --start-date/--end-date select inclusive months", async () => {
     const e = exportTruth("cur2-parquet");
     const { dir, db } = workdir();
-    const from = s3.requests.length;
+    const from = server.s3.requests.length;
     const dry = await importExport(e, db, ["--dry-run"]);
     expect(dry.exitCode).toBe(0);
     expect(JSON.parse(dry.stdout).dryRun).toBe(true);
@@ -288,8 +281,8 @@ describe("the data model", () => {
     expect(views.map((v) => v.view_name)).toEqual(["cur2_parquet", "cur_v1_gzip"]);
 
     // "CUR2.parquet" cleans to cur2_parquet too: refused, nothing touched.
-    await s3.put("billing-fixtures", "exports/CUR2.parquet/metadata/BILLING_PERIOD=2025-08/CUR2.parquet-Manifest.json", JSON.stringify({ executionId: "x", dataFiles: [] }));
-    const clash = await runInProcess(["aws", "import-cur", "-b", "billing-fixtures", "-p", "exports", "-e", "CUR2.parquet", "-d", db], { env: cleanEnv(s3.env) });
+    await server.s3.put("billing-fixtures", "exports/CUR2.parquet/metadata/BILLING_PERIOD=2025-08/CUR2.parquet-Manifest.json", JSON.stringify({ executionId: "x", dataFiles: [] }));
+    const clash = await runInProcess(["aws", "import-cur", "-b", "billing-fixtures", "-p", "exports", "-e", "CUR2.parquet", "-d", db], { env: cleanEnv(server.s3.env) });
     expect(clash.exitCode).toBe(1);
     expect(clash.stderr).toContain('export "CUR2.parquet" would share the tables aws_billing.cur2_parquet_* with export "cur2-parquet"');
     expectTotalsMatch(await periodTotals(db, "cur2_parquet", "line_item_unblended_cost"), expectedTotals(exportTruth("cur2-parquet")));

@@ -4,7 +4,7 @@
  * errors are retried with bounded backoff; a broken body resumes from the last byte (Range) pinned to the ETag; a
  * stalled body fails by the idle timeout and resumes.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +12,10 @@ import { cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { contentHash, currentVersions, periodTotals } from "./helpers/db.ts";
 import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
 import { onlyDataFiles, randomFaults, startFaultProxy, type FaultProxy, type FaultRule } from "./helpers/fault-proxy.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
 const BUCKET = "net-faults";
 const NAME = "faulty";
-let s3: S3Harness;
 let proxy: FaultProxy;
 let reference: { totals: Record<string, { rows: number; cost: number }>; hash: string };
 
@@ -36,20 +35,19 @@ async function importVia(rule: FaultRule | undefined, extraEnv: Record<string, s
   }
 }
 
-beforeAll(async () => {
-  s3 = await startS3();
-  proxy = await startFaultProxy(s3);
-  // Two periods, three files each, ~30-60 KB compressed per file so bodies arrive in several chunks.
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name: NAME, period: "2025-08", version: "v1", files: [1, 2, 3].map((i) => legacyCsv("2025-08", 3000 * i, 0.125 * i)) });
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name: NAME, period: "2025-09", version: "v1", files: [1, 2, 3].map((i) => legacyCsv("2025-09", 2000 * i, 0.5)) });
-  const clean = await importVia(undefined);
-  expect(clean.r.exitCode).toBe(0);
-  reference = { totals: await periodTotals(clean.db, NAME, "lineItem_UnblendedCost"), hash: await contentHash(clean.db, NAME) };
-  expect(reference.totals).toEqual({ "2025-08": { rows: 18000, cost: 5250 }, "2025-09": { rows: 12000, cost: 6000 } });
-});
-afterAll(async () => {
-  await proxy.close();
-  await s3.close();
+const server = useFixtureS3({
+  trees: [],
+  setup: async (s3) => {
+    proxy = await startFaultProxy(s3);
+    // Two periods, three files each, ~30-60 KB compressed per file so bodies arrive in several chunks.
+    await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name: NAME, period: "2025-08", version: "v1", files: [1, 2, 3].map((i) => legacyCsv("2025-08", 3000 * i, 0.125 * i)) });
+    await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name: NAME, period: "2025-09", version: "v1", files: [1, 2, 3].map((i) => legacyCsv("2025-09", 2000 * i, 0.5)) });
+    const clean = await importVia(undefined);
+    expect(clean.r.exitCode).toBe(0);
+    reference = { totals: await periodTotals(clean.db, NAME, "lineItem_UnblendedCost"), hash: await contentHash(clean.db, NAME) };
+    expect(reference.totals).toEqual({ "2025-08": { rows: 18000, cost: 5250 }, "2025-09": { rows: 12000, cost: 6000 } });
+  },
+  teardown: () => proxy.close(),
 });
 
 async function expectSameAsFaultFree(run: Awaited<ReturnType<typeof importVia>>) {
@@ -114,7 +112,7 @@ describe("transient faults: the result is identical to a fault-free run", () => 
 
 test("a file replaced in S3 between a broken body and its resume fails the period (ETag guard): versions never mix", async () => {
   const name = "swapped";
-  await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 5000, 1)] });
+  await putLegacyPeriod(server.s3, { bucket: BUCKET, prefix: "cur", name, period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 5000, 1)] });
   const dataKey = `cur/${name}/20250801-20250901/v1/${name}-00001.csv.gz`;
   let swapped: Promise<void> | undefined;
   const dir = mkdtempSync(join(tmpdir(), "finops-net-"));
@@ -122,7 +120,7 @@ test("a file replaced in S3 between a broken body and its resume fails the perio
     if (req.method === "GET" && req.key === dataKey && !swapped) {
       // Break the body, and meanwhile a new file lands under the same key.
       const { gzipSync } = require("node:zlib") as typeof import("node:zlib");
-      swapped = s3.put(BUCKET, dataKey, gzipSync(legacyCsv("2025-08", 5000, 99)));
+      swapped = server.s3.put(BUCKET, dataKey, gzipSync(legacyCsv("2025-08", 5000, 99)));
       return { kind: "reset" };
     }
     return undefined;

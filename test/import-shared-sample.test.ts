@@ -2,7 +2,7 @@
  * The real anonymised CUR v1 report in ../shared/data (read from there: skipped, not failed, when it is absent),
  * wrapped into a legacy CUR export with a manifest, imported through the local S3 server.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,18 +10,12 @@ import { gzipSync } from "node:zlib";
 import { splitCsvLine } from "../src/cur/csv-header.ts";
 import { openDatabase } from "../src/store/duckdb.ts";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
 const SAMPLE = resolve(import.meta.dir, "..", "..", "shared", "data", "cur-v1-sample-anonymized.csv");
 const present = existsSync(SAMPLE);
 
-let s3: S3Harness;
-beforeAll(async () => {
-  if (present) s3 = await startS3();
-});
-afterAll(async () => {
-  await s3?.close();
-});
+const server = useFixtureS3({ trees: [], skip: !present });
 
 function manifestType(header: string): string {
   const name = header.split("/")[1];
@@ -45,12 +39,12 @@ test.skipIf(!present)("the real anonymised CUR v1 report imports all 1,281 rows 
     reportName: "sample",
     reportKeys: [key],
   };
-  await s3.put("shared-sample", key, gzipSync(csv));
-  await s3.put("shared-sample", "cur/sample/20231101-20231201/sample-Manifest.json", JSON.stringify(manifest));
+  await server.s3.put("shared-sample", key, gzipSync(csv));
+  await server.s3.put("shared-sample", "cur/sample/20231101-20231201/sample-Manifest.json", JSON.stringify(manifest));
   const dir = mkdtempSync(join(tmpdir(), "finops-sample-"));
   const db = join(dir, "finops.duckdb");
   const r = await runInProcess(["aws", "import-cur", "-b", "shared-sample", "-p", "cur", "-e", "sample", "-d", db, "--json"], {
-    env: cleanEnv(s3.env),
+    env: cleanEnv(server.s3.env),
     cwd: dir,
   });
   expect(r.stderr).not.toContain("failed");

@@ -3,27 +3,24 @@
  * picked are imported; Ctrl-C in the picker exits 130 and leaves the database unchanged; without a terminal --pick is
  * refused with exit 2.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary, type BinaryWorkspace } from "./helpers/cli.ts";
 import { query } from "./helpers/db.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 import { FIXTURES } from "./helpers/truth.ts";
 
-let s3: S3Harness;
 let ws: BinaryWorkspace;
 let db: string;
 const SRC = ["-b", "billing-fixtures", "-p", "focus", "-e", "focus"];
 
-beforeAll(async () => {
-  s3 = await startS3();
-  await s3.uploadTree(FIXTURES, (_b, key) => key.startsWith("focus/"));
-  ws = binaryWorkspace({ copy: false });
-  db = join(ws.dir, "pick.duckdb");
-});
-afterAll(async () => {
-  await s3.close();
-  removeWorkspaces();
+const server = useFixtureS3({
+  trees: [{ dir: FIXTURES, only: (_b, key) => key.startsWith("focus/") }],
+  setup: () => {
+    ws = binaryWorkspace({ copy: false });
+    db = join(ws.dir, "pick.duckdb");
+  },
+  teardown: removeWorkspaces,
 });
 
 const plain = (t: string) => t.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
@@ -33,7 +30,7 @@ async function inTerminal(args: string[], keys: string[]): Promise<{ exitCode: n
   const quoted = [ws.bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const proc = Bun.spawn(["script", "-qfec", `stty cols 120 rows 40; ${quoted}`, "/dev/null"], {
     cwd: ws.dir,
-    env: { ...ws.env, ...s3.env, TERM: "xterm-256color" },
+    env: { ...ws.env, ...server.s3.env, TERM: "xterm-256color" },
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -60,7 +57,7 @@ const DOWN = "\x1b[B";
 
 test("two periods picked with the keyboard: exactly those two are imported", async () => {
   // Everything is imported once, so nothing is pre-selected in the picker.
-  expect((await runBinary(ws, ["aws", "import-cur", ...SRC, "-d", db], { env: s3.env })).exitCode).toBe(0);
+  expect((await runBinary(ws, ["aws", "import-cur", ...SRC, "-d", db], { env: server.s3.env })).exitCode).toBe(0);
   const { exitCode, screen } = await inTerminal(["aws", "import-cur", ...SRC, "-d", db, "--pick"], [" ", DOWN, DOWN, " ", "\r"]);
   expect(exitCode).toBe(0);
   expect(screen).toContain(UP_TO_DATE);
@@ -83,7 +80,7 @@ test("Ctrl-C in the picker exits 130 and leaves the database unchanged", async (
 });
 
 test("--pick without a terminal is refused with exit 2", async () => {
-  const r = await runBinary(ws, ["aws", "import-cur", ...SRC, "-d", db, "--pick"], { env: s3.env });
+  const r = await runBinary(ws, ["aws", "import-cur", ...SRC, "-d", db, "--pick"], { env: server.s3.env });
   expect(r.exitCode).toBe(2);
   expect(r.stdout).toBe("");
   expect(r.stderr).toContain("finops: --pick needs a terminal to ask on");

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { readChecksums, sha256File } from "../scripts/packaging.ts";
 import { repoRoot } from "./helpers/cli.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 import { FIXTURES } from "./helpers/truth.ts";
 
 const release = join(repoRoot, "dist", "release");
@@ -118,14 +118,9 @@ const isRoot = process.getuid?.() === 0;
 const hasDpkg = Boolean(Bun.which("dpkg"));
 
 describe.skipIf(!isRoot || !hasDpkg)("the .deb (root and dpkg: always so in CI)", () => {
-  let s3: S3Harness;
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.uploadTree(FIXTURES, (_b, key) => key.startsWith("focus/"));
-  });
-  afterAll(async () => {
-    Bun.spawnSync(["dpkg", "-r", "finops"]);
-    await s3.close();
+  const server = useFixtureS3({
+    trees: [{ dir: FIXTURES, only: (_b, key) => key.startsWith("focus/") }],
+    teardown: () => Bun.spawnSync(["dpkg", "-r", "finops"]),
   });
 
   test("dpkg -i installs /usr/bin/finops using /usr/lib/finops: version, doctor and an import work, nothing is extracted; dpkg -r removes it", async () => {
@@ -135,7 +130,7 @@ describe.skipIf(!isRoot || !hasDpkg)("the .deb (root and dpkg: always so in CI)"
     expect(install.exitCode).toBe(0);
     expect(readdirSync("/usr/lib/finops").sort()).toEqual(["duckdb.node", "libduckdb.so"]);
     const home = mkdtempSync(join(tmpdir(), "finops-deb-"));
-    const env = { PATH: "/usr/bin:/bin", HOME: home, ...s3.env };
+    const env = { PATH: "/usr/bin:/bin", HOME: home, ...server.s3.env };
     const run = (args: string[]) => spawn(["/usr/bin/finops", ...args], { cwd: home, env });
     expect((await run(["--version"])).out.trim()).toBe(version);
     const doctor = await run(["doctor", "--json"]);

@@ -3,7 +3,7 @@
  * profile; everything printed is searched). Export names, column names and tag keys with quotes, semicolons, spaces,
  * unicode and SQL keywords load as they are and cannot change the SQL that runs.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary, cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { query } from "./helpers/db.ts";
 import { putLegacyPeriod } from "./helpers/exports.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 
 const ENV_KEY = "AKIAFINOPSENVKEY0001";
 const ENV_SECRET = "envSecret/FINOPS+never+print+me+0001";
@@ -20,30 +20,28 @@ const PROFILE_KEY = "AKIAFINOPSPROFILE002";
 const PROFILE_SECRET = "profileSecret/FINOPS+never+print+me+02";
 const SECRETS = [ENV_KEY, ENV_SECRET, ENV_TOKEN, PROFILE_KEY, PROFILE_SECRET];
 
-let s3: S3Harness;
-beforeAll(async () => {
-  s3 = await startS3();
-  // s3rver runs in this process: give it the test's key pairs.
-  const require = createRequire(import.meta.url);
-  const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account");
-  DUMMY_ACCOUNT.createKeyPair(ENV_KEY, ENV_SECRET);
-  DUMMY_ACCOUNT.createKeyPair(PROFILE_KEY, PROFILE_SECRET);
-  await putLegacyPeriod(s3, {
-    bucket: "secrets",
-    prefix: "cur",
-    name: "sec",
-    period: "2025-08",
-    version: "v1",
-    files: ["identity/LineItemId,lineItem/UnblendedCost\na,1.5\nb,2.5\n"],
-    columns: [
-      { category: "identity", name: "LineItemId", type: "String" },
-      { category: "lineItem", name: "UnblendedCost", type: "BigDecimal" },
-    ],
-  });
-});
-afterAll(async () => {
-  await s3.close();
-  removeWorkspaces();
+const server = useFixtureS3({
+  trees: [],
+  setup: async (s3) => {
+    // s3rver runs in this process: give it the test's key pairs.
+    const require = createRequire(import.meta.url);
+    const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account");
+    DUMMY_ACCOUNT.createKeyPair(ENV_KEY, ENV_SECRET);
+    DUMMY_ACCOUNT.createKeyPair(PROFILE_KEY, PROFILE_SECRET);
+    await putLegacyPeriod(s3, {
+      bucket: "secrets",
+      prefix: "cur",
+      name: "sec",
+      period: "2025-08",
+      version: "v1",
+      files: ["identity/LineItemId,lineItem/UnblendedCost\na,1.5\nb,2.5\n"],
+      columns: [
+        { category: "identity", name: "LineItemId", type: "String" },
+        { category: "lineItem", name: "UnblendedCost", type: "BigDecimal" },
+      ],
+    });
+  },
+  teardown: removeWorkspaces,
 });
 
 describe("secrets never reach the output", () => {
@@ -58,7 +56,7 @@ describe("secrets never reach the output", () => {
       AWS_ACCESS_KEY_ID: ENV_KEY,
       AWS_SECRET_ACCESS_KEY: ENV_SECRET,
       AWS_SESSION_TOKEN: ENV_TOKEN,
-      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_S3: server.s3.endpoint,
       AWS_REGION: "us-east-1",
     };
     const db = join(ws.dir, "f.duckdb");
@@ -66,8 +64,8 @@ describe("secrets never reach the output", () => {
     const runs = [
       await runBinary(ws, ["aws", "import-cur", ...src, "-v"], { env: envWithKeys }),
       await runBinary(ws, ["aws", "import-cur", ...src, "-v", "--force", "--json"], { env: envWithKeys }),
-      await runBinary(ws, ["aws", "list-manifests", ...src, "-v", "--profile", "billing"], { env: { AWS_ENDPOINT_URL_S3: s3.endpoint } }),
-      await runBinary(ws, ["aws", "import-cur", ...src, "-v", "--profile", "billing", "--force"], { env: { AWS_ENDPOINT_URL_S3: s3.endpoint } }),
+      await runBinary(ws, ["aws", "list-manifests", ...src, "-v", "--profile", "billing"], { env: { AWS_ENDPOINT_URL_S3: server.s3.endpoint } }),
+      await runBinary(ws, ["aws", "import-cur", ...src, "-v", "--profile", "billing", "--force"], { env: { AWS_ENDPOINT_URL_S3: server.s3.endpoint } }),
       await runBinary(ws, ["aws", "import-cur", "-b", "no-such-bucket", "-e", "x", "-d", db, "-v", "--cur-version", "v1"], { env: envWithKeys }),
       await runBinary(ws, ["aws", "import-cur", ...src, "-v"], { env: { ...envWithKeys, AWS_ACCESS_KEY_ID: "AKIAUNKNOWNKEY000000" } }),
       await runBinary(ws, ["doctor", "-v"], { env: envWithKeys }),
@@ -101,7 +99,7 @@ describe("names cannot change the SQL", () => {
       ["id-2", "2.75", "'); DROP TABLE x; --", "", "", "", ""],
     ];
     const csv = [headers, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
-    await putLegacyPeriod(s3, {
+    await putLegacyPeriod(server.s3, {
       bucket: "injection",
       prefix: "cur",
       name: NAME,
@@ -112,7 +110,7 @@ describe("names cannot change the SQL", () => {
     });
     const dir = mkdtempSync(join(tmpdir(), "finops-inj-"));
     const db = join(dir, "f.duckdb");
-    const r = await runInProcess(["aws", "import-cur", "-b", "injection", "-p", "cur", "-e", NAME, "-d", db, "--json"], { env: cleanEnv(s3.env) });
+    const r = await runInProcess(["aws", "import-cur", "-b", "injection", "-p", "cur", "-e", NAME, "-d", db, "--json"], { env: cleanEnv(server.s3.env) });
     expect(r.stderr).not.toContain("[error]");
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout).periods[0]).toMatchObject({ export: NAME, outcome: "imported", rows: 2 });

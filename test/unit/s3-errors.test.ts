@@ -1,0 +1,101 @@
+import { describe, expect, test } from "bun:test";
+import { describeS3Error, S3Error } from "../../src/aws/s3.ts";
+import { InterruptedError } from "../../src/errors.ts";
+
+const WHERE = "s3://billing/cur/my-cur/20250801-20250901/my-cur-Manifest.json";
+
+/** An error shaped like the ones the AWS SDK throws (a service exception or a credential provider's error). */
+function sdkError(name: string, status: number | undefined, message = `${name} message`, code: string | undefined = name) {
+  return Object.assign(new Error(message), { name, Code: code, $metadata: { httpStatusCode: status } });
+}
+
+function described(err: unknown) {
+  const e = describeS3Error(err, WHERE);
+  expect(e).toBeInstanceOf(S3Error);
+  return { message: e.message, status: e.status, permanent: e.permanent };
+}
+
+describe("describeS3Error", () => {
+  test("NoSuchKey, or any 404 that is not NoSuchBucket (HEAD has no body, so no code): not found, permanent", () => {
+    const expected = { message: `${WHERE}: not found (404)`, status: 404, permanent: true };
+    expect(described(sdkError("NoSuchKey", 404, "The specified key does not exist."))).toEqual(expected);
+    expect(described(sdkError("NotFound", 404, "UnknownError", undefined))).toEqual(expected);
+  });
+
+  test("NoSuchBucket: the bucket does not exist, permanent", () => {
+    expect(described(sdkError("NoSuchBucket", 404, "The specified bucket does not exist"))).toEqual({
+      message: `${WHERE}: the bucket does not exist (NoSuchBucket)`,
+      status: 404,
+      permanent: true,
+    });
+  });
+
+  test("CredentialsProviderError: no credentials, with the SDK's first line as the reason, permanent, no status", () => {
+    const err = sdkError("CredentialsProviderError", undefined, "Could not load credentials from any providers.\nSee the chain below.", undefined);
+    expect(described(err)).toEqual({
+      message: `${WHERE}: no AWS credentials were found (Could not load credentials from any providers) — set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables, or pass --profile (finops doctor shows what it sees)`,
+      status: undefined,
+      permanent: true,
+    });
+  });
+
+  test.each([
+    ["InvalidAccessKeyId", 403],
+    ["SignatureDoesNotMatch", 403],
+    ["ExpiredToken", 400],
+    ["InvalidToken", 400],
+    ["TokenRefreshRequired", 400],
+  ])("%s (%d): the credentials were refused, naming the code, permanent", (code, status) => {
+    expect(described(sdkError(code, status))).toEqual({
+      message: `${WHERE}: the credentials were refused (${code}) — check AWS_PROFILE, --profile or the access keys`,
+      status,
+      permanent: true,
+    });
+  });
+
+  test("AccessDenied, or any 403: access denied, permanent", () => {
+    const expected = { message: `${WHERE}: access denied (403) — check the credentials and the bucket policy`, status: 403, permanent: true };
+    expect(described(sdkError("AccessDenied", 403, "Access Denied"))).toEqual(expected);
+    expect(described(sdkError("Forbidden", 403, "UnknownError", undefined))).toEqual(expected);
+  });
+
+  test("PermanentRedirect, or any 301: the bucket is in another region, naming the code, permanent", () => {
+    expect(described(sdkError("PermanentRedirect", 301, "The bucket you are attempting to access must be addressed using the specified endpoint."))).toEqual({
+      message: `${WHERE}: the bucket is in another region (PermanentRedirect)`,
+      status: 301,
+      permanent: true,
+    });
+    expect(described(sdkError("MovedPermanently", 301, "UnknownError", undefined))).toEqual({
+      message: `${WHERE}: the bucket is in another region (MovedPermanently)`,
+      status: 301,
+      permanent: true,
+    });
+  });
+
+  test("PreconditionFailed, or any 412: the object changed while it was read, permanent", () => {
+    const expected = { message: `${WHERE}: the object changed while it was being read (ETag differs); run the import again`, status: 412, permanent: true };
+    expect(described(sdkError("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold"))).toEqual(expected);
+    expect(described(sdkError("Unknown", 412, "UnknownError", undefined))).toEqual(expected);
+  });
+
+  test("an unknown 500: code, status and the message's first line, not permanent (retried)", () => {
+    const err = sdkError("InternalError", 500, "We encountered an internal error.\nPlease try again.");
+    expect(described(err)).toEqual({ message: `${WHERE}: InternalError (500): We encountered an internal error.`, status: 500, permanent: false });
+    expect(describeS3Error(err, WHERE).cause).toBe(err);
+  });
+
+  test("a network error without a status: its name and message, not permanent", () => {
+    expect(described(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))).toEqual({
+      message: `${WHERE}: Error: socket hang up`,
+      status: undefined,
+      permanent: false,
+    });
+  });
+
+  test("an S3Error or an InterruptedError is returned as it is", () => {
+    const s3Error = new S3Error("already described", 404, true);
+    const interrupted = new InterruptedError();
+    expect(describeS3Error(s3Error, WHERE)).toBe(s3Error);
+    expect(describeS3Error(interrupted, WHERE) as unknown).toBe(interrupted);
+  });
+});
