@@ -6,6 +6,7 @@
 import { Command, Option } from "clipanion";
 import type { ConsolaInstance } from "consola";
 import type { Settings } from "./config/index.ts";
+import type { TuningFlags } from "./config/tuning.ts";
 import { createLogger, type FinopsContext, type LogLevel } from "./context.ts";
 import { UsageError } from "./errors.ts";
 
@@ -47,7 +48,7 @@ export abstract class BaseCommand extends Command<FinopsContext> {
   }
 
   /** Flags a command adds to the settings (e.g. --memory-limit). */
-  protected settingFlags(): { memoryLimit?: string } {
+  protected settingFlags(): TuningFlags {
     return {};
   }
 

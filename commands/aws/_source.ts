@@ -1,6 +1,7 @@
 import { Option } from "clipanion";
 import { BaseCommand } from "../../src/command.ts";
 import type { SourceFlags } from "../../src/config/exports.ts";
+import type { TuningFlags } from "../../src/config/tuning.ts";
 
 /** The options that say where an export is (import-cur, list-manifests). */
 export abstract class SourceCommand extends BaseCommand {
@@ -15,6 +16,12 @@ export abstract class SourceCommand extends BaseCommand {
   roleArn = Option.String("--role-arn", { description: "IAM role to assume (STS AssumeRole) for reading the bucket" });
   externalId = Option.String("--external-id", { description: "External ID for --role-arn" });
   endpointUrl = Option.String("--endpoint-url", { description: "S3-compatible endpoint URL (path-style addressing)" });
+  connectTimeout = Option.String("--connect-timeout", { description: "Seconds to wait for a connection to S3 (default 60, as the AWS CLI)" });
+  readTimeout = Option.String("--read-timeout", { description: "Seconds to wait for an answer from S3 (default 60, as the AWS CLI)" });
+
+  protected override settingFlags(): TuningFlags {
+    return { connectTimeout: this.connectTimeout, readTimeout: this.readTimeout };
+  }
 
   sourceFlags(): SourceFlags {
     return {

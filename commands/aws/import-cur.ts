@@ -33,7 +33,7 @@ export class ImportCurCommand extends SourceCommand {
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
 
   protected override settingFlags() {
-    return { memoryLimit: this.memoryLimit };
+    return { ...super.settingFlags(), memoryLimit: this.memoryLimit };
   }
 
   async run(): Promise<number> {

@@ -24,6 +24,7 @@ export class ListManifestsCommand extends SourceCommand {
       exports: resolveExports(this.sourceFlags(), settings),
       database: settings.database,
       env: this.context.env,
+      network: settings.tuning.network,
       signal: this.context.signal,
       logger: this.logger,
     });

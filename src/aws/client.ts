@@ -6,6 +6,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { AwsSource } from "../config/aws.ts";
+import { DEFAULT_NETWORK, type NetworkBounds } from "../config/tuning.ts";
 
 export interface ClientPlan {
   region: string;
@@ -71,16 +72,36 @@ export async function credentialProvider(plan: ClientPlan, env: Record<string, s
   }
 }
 
-export async function createS3Client(src: AwsSource, env: Record<string, string | undefined>): Promise<S3Client> {
+/** What a client was made with, for error messages that name the endpoint and how long they waited. */
+export interface ClientInfo {
+  endpoint: string;
+  network: NetworkBounds;
+}
+const clients = new WeakMap<object, ClientInfo>();
+
+export function clientInfo(client: S3Client): ClientInfo | undefined {
+  return clients.get(client);
+}
+
+export async function createS3Client(src: AwsSource, env: Record<string, string | undefined>, network: NetworkBounds = DEFAULT_NETWORK): Promise<S3Client> {
   const plan = planClient(src, env);
   const { S3Client } = await import("@aws-sdk/client-s3");
-  return new S3Client({
+  const client = new S3Client({
     region: plan.region,
     endpoint: plan.endpoint,
     forcePathStyle: plan.forcePathStyle,
     followRegionRedirects: true,
     credentials: await credentialProvider(plan, env),
-    maxAttempts: 5,
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: 60_000 },
+    maxAttempts: network.maxAttempts,
+    // requestTimeout bounds the wait for a response; without throwOnRequestTimeout the SDK only logs a warning and a
+    // server that accepts the connection and never answers holds the request forever. socketTimeout bounds silence.
+    requestHandler: {
+      connectionTimeout: network.connectTimeoutMs,
+      requestTimeout: network.readTimeoutMs,
+      socketTimeout: network.readTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
+  clients.set(client, { endpoint: plan.endpoint ?? `https://s3.${plan.region}.amazonaws.com`, network });
+  return client;
 }

@@ -6,7 +6,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
-import { AppError, InterruptedError } from "../errors.ts";
+import { AppError, InterruptedError, errorMessage } from "../errors.ts";
+import { clientInfo, type ClientInfo } from "./client.ts";
 import { forEachConcurrent } from "../pool.ts";
 
 export class S3Error extends AppError {
@@ -27,12 +28,29 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** Turn an SDK error into one line that names the object and what to do. */
-export function describeS3Error(err: unknown, where: string): S3Error {
+const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)} s`;
+
+/**
+ * Turn an SDK error into one line that names the object and what to do. With the client's info, a request the SDK
+ * gave up on for want of an answer (connect or response timeout, after its attempts) names the endpoint and how long
+ * it waited, and is final: retrying it again here would only multiply the wait.
+ */
+export function describeS3Error(err: unknown, where: string, info?: ClientInfo): S3Error {
   if (err instanceof S3Error || err instanceof InterruptedError) return err as S3Error;
   const e = err as SdkError;
   const status = e?.$metadata?.httpStatusCode;
   const code = e?.Code ?? e?.name ?? "Error";
+  if (info && (e?.name === "TimeoutError" || (e as { code?: string })?.code === "ETIMEDOUT")) {
+    const n = info.network;
+    const connecting = /establishing a connection|connect/i.test(e.message ?? "") && !/requestTimeout|inactivity/.test(e.message ?? "");
+    const waited = connecting ? `could not connect within ${seconds(n.connectTimeoutMs)}` : `sent no answer within ${seconds(n.readTimeoutMs)}`;
+    return new S3Error(
+      `${where}: ${info.endpoint} ${waited}, ${n.maxAttempts} attempt(s) — check the network, a proxy or the endpoint (the bound is --connect-timeout / --read-timeout, or [aws] connect_timeout / read_timeout)`,
+      undefined,
+      true,
+      err,
+    );
+  }
   if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
   if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);
   if (e?.name === "CredentialsProviderError") {
@@ -68,7 +86,7 @@ export async function listFolders(client: S3Client, bucket: string, prefix: stri
       page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }), { abortSignal: signal });
     } catch (err) {
       if (signal?.aborted) throw new InterruptedError();
-      throw describeS3Error(err, s3Url(bucket, prefix));
+      throw describeS3Error(err, s3Url(bucket, prefix), clientInfo(client));
     }
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -84,13 +102,13 @@ export interface SmallObject {
 }
 
 /** Run a small request again on a transient failure (bounded, with backoff); permanent S3 errors are final. */
-async function withRetries<T>(where: string, signal: AbortSignal | undefined, attempts: number, fn: () => Promise<T>): Promise<T> {
+async function withRetries<T>(client: S3Client, where: string, signal: AbortSignal | undefined, attempts: number, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (signal?.aborted) throw new InterruptedError();
-      const described = describeS3Error(err, where);
+      const described = describeS3Error(err, where, clientInfo(client));
       if (described.permanent || attempt >= attempts) throw described;
       await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3_000)));
     }
@@ -103,7 +121,7 @@ async function withRetries<T>(where: string, signal: AbortSignal | undefined, at
  */
 export async function getText(client: S3Client, bucket: string, key: string, signal?: AbortSignal, attempts = 5): Promise<SmallObject> {
   const { GetObjectCommand } = await import("@aws-sdk/client-s3");
-  return withRetries(s3Url(bucket, key), signal, attempts, async () => {
+  return withRetries(client, s3Url(bucket, key), signal, attempts, async () => {
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
     const text = (await res.Body?.transformToString("utf-8")) ?? "";
     const size = Number(res.ContentLength ?? text.length);
@@ -119,7 +137,7 @@ export interface ObjectInfo {
 
 export async function headObject(client: S3Client, bucket: string, key: string, signal?: AbortSignal, attempts = 5): Promise<ObjectInfo> {
   const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
-  return withRetries(s3Url(bucket, key), signal, attempts, async () => {
+  return withRetries(client, s3Url(bucket, key), signal, attempts, async () => {
     const res = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
     return { size: Number(res.ContentLength ?? 0), etag: res.ETag ?? "" };
   });
@@ -222,7 +240,8 @@ export async function downloadObject(client: S3Client, bucket: string, key: stri
       } catch (err) {
         body?.destroy();
         if (opts.signal?.aborted) throw new InterruptedError();
-        const described = describeS3Error(err, where);
+        // Before the response: the SDK's bounded attempts are spent. After it: a broken or stalled body, resumed.
+        const described = describeS3Error(body ? new Error(errorMessage(err)) : err, where, clientInfo(client));
         if (described.permanent) throw described;
         if (tries >= maxResumes) throw new S3Error(`${where}: download failed after ${tries} resumes: ${described.message}`, described.status, false, err);
         tries += 1;

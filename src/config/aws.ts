@@ -43,7 +43,7 @@ export function awsEnvLayer(env: Record<string, string | undefined>): { values: 
   return { values, names };
 }
 
-export function fromFileFields(f: AwsFields | undefined): AwsFlags {
+export function fromFileFields(f: Partial<AwsFields> | undefined): AwsFlags {
   return { region: f?.region, profile: f?.profile, endpointUrl: f?.endpoint_url, roleArn: f?.role_arn, externalId: f?.external_id };
 }
 

@@ -52,20 +52,27 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
   if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
   const { region, profile, endpointUrl, roleArn, externalId } = flags;
   const awsFlags: AwsFlags = { region, profile, endpointUrl, roleArn, externalId };
-  const make = (e: Partial<ExportConfig> & { name: string; bucket: string }): ExportSource => ({
-    name: e.name,
-    bucket: flags.bucket ?? e.bucket,
-    prefix: cleanPrefix(flags.prefix ?? e.prefix ?? ""),
-    curVersion: curVersion ?? e.cur_version,
-    aws: resolveAwsSource({
-      ...settings.awsLayers,
-      flags: awsFlags,
-      exportEntry: fromFileFields(e),
-      exportName: e.name,
-    }),
-    start: start ?? e.start_date,
-    end: end ?? e.end_date,
-  });
+  const make = (e: Partial<ExportConfig> & { name: string; bucket: string }): ExportSource => {
+    const [first, last] = [start ?? e.start_date, end ?? e.end_date];
+    if (first && last && first > last) {
+      const said = (flag: string | undefined, name: string) => (flag ? name : `the config file's ${name.slice(2).replace("-", "_")}`);
+      throw new UsageError(`export "${e.name}": ${said(start, "--start-date")} ${first} is after ${said(end, "--end-date")} ${last}`);
+    }
+    return {
+      name: e.name,
+      bucket: flags.bucket ?? e.bucket,
+      prefix: cleanPrefix(flags.prefix ?? e.prefix ?? ""),
+      curVersion: curVersion ?? e.cur_version,
+      aws: resolveAwsSource({
+        ...settings.awsLayers,
+        flags: awsFlags,
+        exportEntry: fromFileFields(e),
+        exportName: e.name,
+      }),
+      start: first,
+      end: last,
+    };
+  };
   if (flags.all) {
     if (flags.exportName || flags.bucket || flags.prefix) throw new UsageError("--all takes every export of the config file: drop --export-name, --bucket and --prefix");
     if (settings.exports.length === 0) {

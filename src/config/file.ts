@@ -8,6 +8,7 @@ import { describeIssue } from "../validation.ts";
 const nonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"));
 export const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const month = v.pipe(v.string(), v.regex(MONTH, "must be YYYY-MM"));
+const seconds = v.pipe(v.number("must be a number of seconds"), v.gtValue(0, "must be greater than 0"));
 export const MEMORY = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 
 /** The fields that say how to reach an export's bucket, in [aws] (defaults) or on one export. */
@@ -39,6 +40,9 @@ export const ConfigFileSchema = v.object({
   aws: v.optional(
     v.object({
       ...AwsFieldsSchema.entries,
+      connect_timeout: v.optional(seconds),
+      read_timeout: v.optional(seconds),
+      max_attempts: v.optional(v.pipe(v.number("must be a number"), v.integer("must be a whole number"), v.minValue(1, "must be at least 1"), v.maxValue(10, "must be at most 10"))),
       exports: v.optional(v.array(ExportSchema), []),
     }),
   ),

@@ -6,7 +6,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { awsEnvLayer, fromFileFields, resolveAwsSource, type AwsLayers, type AwsSource } from "./aws.ts";
 import { readConfigFile, type ExportConfig } from "./file.ts";
-import { resolveTuning, type Tuning } from "./tuning.ts";
+import { resolveTuning, type Tuning, type TuningFlags } from "./tuning.ts";
 
 export { checkMemoryLimit } from "./tuning.ts";
 export type { ExportConfig } from "./file.ts";
@@ -28,7 +28,7 @@ export interface Settings {
 export interface SettingsInput {
   cwd: string;
   env: Record<string, string | undefined>;
-  flags: { config?: string; database?: string; memoryLimit?: string };
+  flags: { config?: string; database?: string } & TuningFlags;
 }
 
 export function loadSettings(input: SettingsInput): Settings {
@@ -43,7 +43,11 @@ export function loadSettings(input: SettingsInput): Settings {
     configFile: path,
     database: isAbsolute(database) ? database : resolve(input.cwd, database),
     databaseFrom,
-    tuning: resolveTuning(input.env, { memoryLimit: file.database?.memory_limit }, { memoryLimit: input.flags.memoryLimit }),
+    tuning: resolveTuning(
+      input.env,
+      { memoryLimit: file.database?.memory_limit, connectTimeout: file.aws?.connect_timeout, readTimeout: file.aws?.read_timeout, maxAttempts: file.aws?.max_attempts },
+      input.flags,
+    ),
     aws: resolveAwsSource(awsLayers),
     awsLayers,
     exports: file.aws?.exports ?? [],

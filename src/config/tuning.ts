@@ -14,6 +14,18 @@ import { MEMORY } from "./file.ts";
 export const DEFAULT_MEMORY_LIMIT = "224MB";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
+/**
+ * How long an S3 request may take, as the AWS CLI bounds it: 60 s to connect (--cli-connect-timeout), 60 s to wait for
+ * the response (--cli-read-timeout), 3 attempts (its "standard" retry mode). A server that never answers fails a
+ * request after at most attempts x (connect + read) — 6 minutes with the defaults, seconds when set short.
+ */
+export interface NetworkBounds {
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  maxAttempts: number;
+}
+export const DEFAULT_NETWORK: NetworkBounds = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, maxAttempts: 3 };
+
 export type PausePoint = "download" | "load" | "commit";
 
 export interface Tuning {
@@ -23,6 +35,7 @@ export interface Tuning {
   idleTimeoutMs: number;
   /** The folder download spool folders are made in (TMPDIR, else the system's temporary folder). */
   spoolRoot: string;
+  network: NetworkBounds;
   /** FINOPS_DEBUG_PAUSE=<point>:<ms>: stop at a named point of the import (crash tests). */
   debugPause?: { point: PausePoint; ms: number };
 }
@@ -42,7 +55,30 @@ function positiveInteger(value: string | undefined): number | undefined {
   return value !== undefined && Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
-export function resolveTuning(env: Record<string, string | undefined>, file: { memoryLimit?: string }, flags: { memoryLimit?: string } = {}): Tuning {
+/** A number of seconds (--connect-timeout 5, --read-timeout 0.5), or a usage error naming the flag. */
+export function checkSeconds(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new UsageError(`${flag} must be a number of seconds greater than 0, got "${value}"`);
+  return n;
+}
+
+export interface TuningFlags {
+  memoryLimit?: string;
+  connectTimeout?: string;
+  readTimeout?: string;
+}
+
+export interface TuningFile {
+  memoryLimit?: string;
+  /** Seconds, from [aws] connect_timeout / read_timeout / max_attempts. */
+  connectTimeout?: number;
+  readTimeout?: number;
+  maxAttempts?: number;
+}
+
+export function resolveTuning(env: Record<string, string | undefined>, file: TuningFile, flags: TuningFlags = {}): Tuning {
+  const seconds = (flag: string | undefined, name: string, fromFile: number | undefined, fallback: number) =>
+    flag !== undefined ? checkSeconds(flag, name) * 1000 : fromFile !== undefined ? fromFile * 1000 : fallback;
   const flagLimit = flags.memoryLimit === undefined ? undefined : checkMemoryLimit(flags.memoryLimit);
   const pause = /^(download|load|commit)(?::(\d+))?$/.exec(env.FINOPS_DEBUG_PAUSE ?? "");
   return {
@@ -51,6 +87,11 @@ export function resolveTuning(env: Record<string, string | undefined>, file: { m
     memoryLimitFrom: flagLimit ? "flag" : file.memoryLimit ? "file" : "default",
     idleTimeoutMs: positiveInteger(env.FINOPS_IDLE_TIMEOUT_MS) ?? DEFAULT_IDLE_TIMEOUT_MS,
     spoolRoot: env.TMPDIR || tmpdir(),
+    network: {
+      connectTimeoutMs: seconds(flags.connectTimeout, "--connect-timeout", file.connectTimeout, DEFAULT_NETWORK.connectTimeoutMs),
+      readTimeoutMs: seconds(flags.readTimeout, "--read-timeout", file.readTimeout, DEFAULT_NETWORK.readTimeoutMs),
+      maxAttempts: file.maxAttempts ?? DEFAULT_NETWORK.maxAttempts,
+    },
     debugPause: pause ? { point: pause[1] as PausePoint, ms: Number(pause[2]) || 60_000 } : undefined,
   };
 }

@@ -131,7 +131,7 @@ class ImportRun {
 
   async runExport(exp: ExportSource): Promise<void> {
     const { req } = this;
-    const client = await createS3Client(exp.aws, req.env);
+    const client = await createS3Client(exp.aws, req.env, req.tuning.network);
     try {
       let plans: PeriodPlan[];
       try {

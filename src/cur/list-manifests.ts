@@ -2,6 +2,7 @@
 import type { ConsolaInstance } from "consola";
 import { createS3Client } from "../aws/client.ts";
 import type { ExportSource } from "../config/exports.ts";
+import type { NetworkBounds } from "../config/tuning.ts";
 import type { Period } from "../store/naming.ts";
 import { withReadOnly } from "../store/query.ts";
 import { currentPeriods } from "../store/state.ts";
@@ -24,6 +25,7 @@ export interface ListManifestsRequest {
   exports: ExportSource[];
   database: string;
   env: Record<string, string | undefined>;
+  network: NetworkBounds;
   signal: AbortSignal;
   logger: ConsolaInstance;
 }
@@ -31,7 +33,7 @@ export interface ListManifestsRequest {
 export async function listManifests(req: ListManifestsRequest): Promise<ManifestRow[]> {
   const rows: ManifestRow[] = [];
   for (const exp of req.exports) {
-    const client = await createS3Client(exp.aws, req.env);
+    const client = await createS3Client(exp.aws, req.env, req.network);
     try {
       const state = await withReadOnly(req.database, new Map(), (con) => currentPeriods(con, exp.name));
       const plans = await planExport(exp, { client, state, force: false, signal: req.signal, log: (m) => req.logger.debug(m) });

@@ -401,4 +401,14 @@ bucket = "b"
       ["open", undefined, "2025-04"],
     ]);
   });
+
+  test("a flag and a file date that cross are a usage error naming both (was silently an empty range)", () => {
+    const file = settings(DATED);
+    expect(usageError({ exportName: "dated", endDate: "2024-12" }, file).message).toBe(
+      'export "dated": the config file\'s start_date 2025-01 is after --end-date 2024-12',
+    );
+    expect(usageError({ exportName: "dated", startDate: "2025-07" }, file).message).toBe(
+      'export "dated": --start-date 2025-07 is after the config file\'s end_date 2025-06',
+    );
+  });
 });
