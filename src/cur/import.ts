@@ -40,6 +40,8 @@ export interface PeriodResult {
   rows: number | null;
   seconds: number;
   error: string | null;
+  /** Something the user should know about an imported period (an empty delivery). */
+  note: string | null;
 }
 
 export interface ImportRequest {
@@ -78,6 +80,7 @@ function resultOf(plan: PeriodPlan, status: PeriodStatus, extra: Partial<PeriodR
     rows: status === "unchanged" ? (plan.current?.rows ?? null) : null,
     seconds: 0,
     error: plan.action === "failed" ? plan.error : null,
+    note: null,
     ...extra,
   };
 }
@@ -138,7 +141,7 @@ class ImportRun {
         plans = await planExport(exp, { client, state: await this.state(exp.name), force: req.force, signal: req.signal, log: (m) => req.logger.debug(m) });
       } catch (err) {
         if (err instanceof InterruptedError || (err instanceof AppError && err.exitCode === ExitCode.usage)) throw err;
-        const none = { version: null, previousVersion: null, reason: null, files: 0, bytes: 0, rows: null, seconds: 0 };
+        const none = { version: null, previousVersion: null, reason: null, files: 0, bytes: 0, rows: null, seconds: 0, note: null };
         this.results.push({ export: exp.name, period: null, status: "failed", error: errorMessage(err), ...none });
         req.logger.error(`${exp.name}: ${errorMessage(err)}`);
         return;
@@ -222,8 +225,10 @@ class ImportRun {
     return this.exclusive(async (con) => {
       const rows = await loadSpooled(plan, spooled, { con, threads: req.tuning.threads, signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
       req.progress.clear();
-      req.logger.info(`${plan.export.name} ${plan.discovered.period}: imported ${rows.toLocaleString("en-US")} rows (version ${plan.manifest.version})`);
-      this.results.push(resultOf(plan, "imported", { rows, bytes: spooled.bytes, seconds: (performance.now() - spooled.began) / 1000 }));
+      const empty = plan.manifest.files.length === 0;
+      const note = empty ? "empty delivery: the manifest lists no data files" : null;
+      req.logger.info(`${plan.export.name} ${plan.discovered.period}: imported ${rows.toLocaleString("en-US")} rows (version ${plan.manifest.version})${empty ? ` — ${note}` : ""}`);
+      this.results.push(resultOf(plan, "imported", { rows, bytes: spooled.bytes, seconds: (performance.now() - spooled.began) / 1000, note }));
     });
   }
 

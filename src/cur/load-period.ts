@@ -46,6 +46,10 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
   verified.catch(() => undefined);
   try {
     const select = await periodSelect({ files: spooled.files, columns: manifest.columns, flavour: flavourOf(plan.curVersion, manifest) });
+    if (select.extra.length > 0) {
+      const listed = select.extra.map((h) => `"${h}"`).join(", ");
+      o.log.warn(`${name}: ${select.extra.length} column(s) in the CSV header that the manifest does not list were loaded too (AWS's documented type, else text): ${listed}`);
+    }
     const load = () =>
       loadPeriod(o.con, {
         exportName: plan.export.name,

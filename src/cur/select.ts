@@ -30,22 +30,12 @@ export interface PeriodSelect {
   sources: [string, string][];
   /** Column name → type (CSV). */
   types: Map<string, SqlType>;
+  /** Header columns the manifest does not list (loaded all the same; the import warns about them). */
+  extra: string[];
 }
 
-function difference(a: string[], b: string[]): { missing: string[]; extra: string[] } {
-  const sa = new Set(a);
-  const sb = new Set(b);
-  return { missing: b.filter((x) => !sa.has(x)), extra: a.filter((x) => !sb.has(x)) };
-}
-
-function sample(list: string[]): string {
-  const shown = list.slice(0, 3).map((x) => `"${x}"`).join(", ");
-  return list.length > 3 ? `${shown} and ${list.length - 3} more` : shown;
-}
-
-/** Each file's header, checked against the manifest. */
+/** Each file's header (a column named twice is an error: DuckDB could not tell the two apart). */
 async function csvHeaders(spec: SelectSpec): Promise<string[][]> {
-  const manifestHeaders = spec.columns.map((c) => c.header);
   const headers: string[][] = [];
   for (const f of spec.files) {
     let h: string[];
@@ -56,26 +46,32 @@ async function csvHeaders(spec: SelectSpec): Promise<string[][]> {
     }
     const dup = h.find((x, j) => h.indexOf(x) !== j);
     if (dup !== undefined) throw new LoadError(`${f.source}: the CSV header has the column "${dup}" twice`);
-    if (manifestHeaders.length > 0) {
-      const { missing, extra } = difference(h, manifestHeaders);
-      if (extra.length) throw new LoadError(`${f.source}: the CSV header has columns the manifest does not list: ${sample(extra)}`);
-      if (missing.length) throw new LoadError(`${f.source}: the CSV header lacks columns the manifest lists: ${sample(missing)}`);
-    }
     headers.push(h);
   }
   return headers;
 }
 
-export async function csvSelect(spec: SelectSpec): Promise<PeriodSelect> {
-  const headers = await csvHeaders(spec);
+/** Names and types of every column: the manifest's, then those only a file's header has (documented type, or text). */
+function columnPlan(spec: SelectSpec, headers: string[][]): { all: string[]; names: Map<string, string>; types: Map<string, SqlType>; extra: string[] } {
   const manifestType = new Map(spec.columns.map((c) => [c.header, c.type]));
   const all = [...new Set([...spec.columns.map((c) => c.header), ...headers.flat()])];
+  const extra = spec.columns.length === 0 ? [] : all.filter((h) => !manifestType.has(h));
   const names = spec.flavour === "legacy" ? legacyColumnNames(all) : new Map(all.map((h) => [h, h]));
   const types = new Map<string, SqlType>();
   for (const h of all) {
     types.set(names.get(h)!, spec.flavour === "legacy" ? legacyColumnType(h, manifestType.get(h)) : cur2ColumnType(h, manifestType.get(h)));
   }
-  // One read_csv per distinct header (usually one for the whole period), glued by name.
+  return { all, names, types, extra };
+}
+
+/** A column a file lacks: NULL of the column's type, so every period table has every column. */
+const nullColumn = (name: string, type: SqlType) => `CAST(NULL AS ${type}) AS ${ident(name)}`;
+
+export async function csvSelect(spec: SelectSpec): Promise<PeriodSelect> {
+  const headers = await csvHeaders(spec);
+  const { all, names, types, extra } = columnPlan(spec, headers);
+  // One read_csv per distinct header (usually one for the whole period), glued by name; a column a group lacks is
+  // NULL for its rows.
   const groups = new Map<string, { header: string[]; files: LocalFile[] }>();
   spec.files.forEach((f, i) => {
     const key = JSON.stringify(headers[i]);
@@ -94,20 +90,33 @@ export async function csvSelect(spec: SelectSpec): Promise<PeriodSelect> {
       .map((h) => names.get(h)!)
       .filter((n) => types.get(n)!.startsWith("MAP"))
       .map((n) => `CAST(json(${ident(n)}) AS ${types.get(n)}) AS ${ident(n)}`);
+    const present = new Set(g.header);
+    const missing = all.filter((h) => !present.has(h)).map((h) => nullColumn(names.get(h)!, types.get(names.get(h)!)!));
     const files = `[${g.files.map((f) => literal(f.path)).join(", ")}]`;
     const gz = g.files[0].gzip ? "gzip" : "none";
     const read = `read_csv(${files}, header = true, columns = {${cols.join(", ")}}, auto_detect = false, delim = ',', quote = '"', escape = '"', compression = '${gz}')`;
-    return `SELECT *${maps.length ? ` REPLACE (${maps.join(", ")})` : ""} FROM ${read}`;
+    return `SELECT *${maps.length ? ` REPLACE (${maps.join(", ")})` : ""}${missing.length ? `, ${missing.join(", ")}` : ""} FROM ${read}`;
   });
-  return { sql: selects.join("\nUNION ALL BY NAME\n"), sources: [...names], types };
+  return { sql: selects.join("\nUNION ALL BY NAME\n"), sources: [...names], types, extra };
+}
+
+/**
+ * An empty delivery (`reportKeys: []`, a period AWS had nothing to bill for): a table with the manifest's columns
+ * and types, and no rows.
+ */
+export function emptySelect(spec: SelectSpec): PeriodSelect {
+  if (spec.columns.length === 0) throw new LoadError("the manifest lists neither data files nor columns: nothing to load");
+  const { names, types } = columnPlan(spec, []);
+  const cols = [...names.values()].map((n) => nullColumn(n, types.get(n)!));
+  return { sql: `SELECT ${cols.join(", ")} WHERE false`, sources: [...names], types, extra: [] };
 }
 
 export function parquetSelect(files: LocalFile[]): PeriodSelect {
   const sql = `SELECT * FROM read_parquet([${files.map((f) => literal(f.path)).join(", ")}], union_by_name = true, hive_partitioning = false)`;
-  return { sql, sources: [], types: new Map() };
+  return { sql, sources: [], types: new Map(), extra: [] };
 }
 
 export async function periodSelect(spec: SelectSpec): Promise<PeriodSelect> {
-  if (spec.files.length === 0) throw new LoadError("the manifest lists no data files (an empty delivery): nothing to load");
+  if (spec.files.length === 0) return emptySelect(spec);
   return spec.files[0].format === "parquet" ? parquetSelect(spec.files) : await csvSelect(spec);
 }

@@ -20,7 +20,7 @@ export function renderImportSummary(results: PeriodResult[], opts: { json: boole
     r.rows === null ? "-" : opts.tty ? formatCount(r.rows) : r.rows,
     opts.tty ? formatBytes(r.bytes) : r.bytes,
     r.seconds.toFixed(1),
-    r.status === "failed" && r.error ? `failed: ${r.error}` : r.status === "planned" ? `would import (${r.reason})` : OUTCOME[r.status],
+    r.status === "failed" && r.error ? `failed: ${r.error}` : r.status === "planned" ? `would import (${r.reason})` : r.note ? `${OUTCOME[r.status]} (${r.note})` : OUTCOME[r.status],
   ]);
   return renderTable(head, rows, { color: opts.color ?? opts.tty, alignRight: [3, 4, 5, 6] });
 }

@@ -230,21 +230,34 @@ describe("CSV headers that do not match the manifest", () => {
     expect(err.message).toBe('s3://bucket/period/dup.csv: the CSV header has the column "identity/LineItemId" twice');
   });
 
-  test("a column the manifest does not list is a LoadError naming the file and the column", async () => {
-    const header = [...LEGACY.map((c) => c.header), "resourceTags/user:Surprise"].join(",");
-    const f = csv("extra.csv", [header, "a,2025-08-01T00:00:00Z,1,,,,x"]);
-    const err = await rejection(csvSelect({ files: [f], columns: LEGACY, flavour: "legacy" }));
-    expect(err).toBeInstanceOf(LoadError);
-    expect(err.message).toBe('s3://bucket/period/extra.csv: the CSV header has columns the manifest does not list: "resourceTags/user:Surprise"');
+  test("a column the manifest does not list loads too, with AWS's documented type or as text, and is named in `extra`", async () => {
+    const header = [...LEGACY.map((c) => c.header), "resourceTags/user:Surprise", "lineItem/NetUnblendedCost"].join(",");
+    const f = csv("extra.csv", [header, "a,2025-08-01T00:00:00Z,1.25,,,,x,0.5"]);
+    const sel = await csvSelect({ files: [f], columns: LEGACY, flavour: "legacy" });
+    expect(sel.extra).toEqual(["resourceTags/user:Surprise", "lineItem/NetUnblendedCost"]);
+    const types = await describeSelect(sel.sql);
+    expect(types["resourceTags_user:Surprise"]).toBe("VARCHAR");
+    // A documented CUR cost column keeps its documented type even when the manifest does not list it.
+    expect(types["lineItem_NetUnblendedCost"]).toBe("DOUBLE");
+    expect(await rows(`SELECT "resourceTags_user:Surprise" AS t, "lineItem_NetUnblendedCost" AS n, "lineItem_UnblendedCost" AS c FROM (${sel.sql})`)).toEqual([{ t: "x", n: 0.5, c: 1.25 }]);
   });
 
-  test("a file lacking columns the manifest lists: the first three named, then how many more", async () => {
-    const f = csv("short.csv", ["identity/LineItemId,resourceTags/user:name", "a,b"]);
-    const err = await rejection(csvSelect({ files: [f], columns: LEGACY, flavour: "legacy" }));
-    expect(err).toBeInstanceOf(LoadError);
-    expect(err.message).toBe(
-      's3://bucket/period/short.csv: the CSV header lacks columns the manifest lists: "lineItem/UsageStartDate", "lineItem/UnblendedCost", "lineItem/UnblendedRate" and 1 more',
-    );
+  test("a file lacking columns the manifest lists: they read as NULL for its rows, with the manifest's types", async () => {
+    const full = csv("full.csv", [LEGACY.map((c) => c.header).join(","), "a,2025-08-01T00:00:00Z,1.5,0.1,T,"]);
+    const short = csv("short.csv", ["identity/LineItemId,resourceTags/user:name", "b,lower"]);
+    const sel = await csvSelect({ files: [full, short], columns: LEGACY, flavour: "legacy" });
+    expect(sel.extra).toEqual([]);
+    const types = await describeSelect(sel.sql);
+    expect(types.lineItem_UnblendedCost).toBe("DOUBLE");
+    expect(types.lineItem_UsageStartDate).toBe("TIMESTAMP");
+    const got = await rows(`SELECT "identity_LineItemId" AS id, "lineItem_UnblendedCost" AS cost, "resourceTags_user:name_2" AS tag FROM (${sel.sql}) ORDER BY id`);
+    expect(got).toEqual([
+      { id: "a", cost: 1.5, tag: null },
+      { id: "b", cost: null, tag: "lower" },
+    ]);
+    // A manifest column no file has is still a column of the period.
+    const none = await csvSelect({ files: [short], columns: LEGACY, flavour: "legacy" });
+    expect(Object.keys(await describeSelect(none.sql)).sort()).toEqual(Object.keys(types).sort());
   });
 
   test("an empty file: a LoadError saying it has no header line", async () => {
@@ -257,10 +270,18 @@ describe("CSV headers that do not match the manifest", () => {
 });
 
 describe("periodSelect and Parquet", () => {
-  test("an empty file list: the manifest lists no data files", async () => {
-    const err = await rejection(periodSelect({ files: [], columns: LEGACY, flavour: "legacy" }));
+  test("an empty file list (an empty delivery): the manifest's columns with their types, and no rows", async () => {
+    const sel = await periodSelect({ files: [], columns: LEGACY, flavour: "legacy" });
+    const types = await describeSelect(sel.sql);
+    expect(types.lineItem_UnblendedCost).toBe("DOUBLE");
+    expect(types.lineItem_UsageStartDate).toBe("TIMESTAMP");
+    expect(types["resourceTags_user:name_2"]).toBe("VARCHAR");
+    expect(Object.keys(types)).toHaveLength(LEGACY.length);
+    expect(await rows(`SELECT count(*)::INT AS n FROM (${sel.sql})`)).toEqual([{ n: 0 }]);
+    // Without columns either, there is nothing to make a table of.
+    const err = await rejection(periodSelect({ files: [], columns: [], flavour: "legacy" }));
     expect(err).toBeInstanceOf(LoadError);
-    expect(err.message).toBe("the manifest lists no data files (an empty delivery): nothing to load");
+    expect(err.message).toBe("the manifest lists neither data files nor columns: nothing to load");
   });
 
   test("Parquet files are read together by name; a column missing from one file is NULL there", async () => {
