@@ -2,25 +2,19 @@
  * Operating many exports: list-manifests, list-exports, show-state (tables and JSON), --all with a broken export,
  * the config file (precedence, broken files), credentials per export (a profile; a role through a stand-in STS).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { planClient } from "../src/aws/client.ts";
+import { awsEnvLayer, resolveAwsSource } from "../src/config/aws.ts";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { periodTotals } from "./helpers/db.ts";
-import { startS3, type S3Harness } from "./helpers/s3.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
 import { FIXTURES, expectedTotals, exportTruth } from "./helpers/truth.ts";
 
-let s3: S3Harness;
-beforeAll(async () => {
-  s3 = await startS3();
-  await s3.uploadTree(FIXTURES);
-});
-afterAll(async () => {
-  await s3.close();
-});
+const server = useFixtureS3();
 
 /** Tables on a terminal are coloured: compare their text. */
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, "");
@@ -72,8 +66,8 @@ describe("--all and the list commands", () => {
     dir = mkdtempSync(join(tmpdir(), "finops-ops-"));
     configFile(dir, BROKEN);
     db = join(dir, "billing.duckdb");
-    requestsFrom = s3.requests.length;
-    all = await runInProcess(["aws", "import-cur", "--all", "--json"], { env: cleanEnv(s3.env), cwd: dir });
+    requestsFrom = server.s3.requests.length;
+    all = await runInProcess(["aws", "import-cur", "--all", "--json"], { env: cleanEnv(server.s3.env), cwd: dir });
   });
 
   test("--all with three exports and a broken fourth: three imported, the fourth reported, exit 1", async () => {
@@ -107,7 +101,7 @@ describe("--all and the list commands", () => {
   });
 
   test("--all downloads of different exports proceed at the same time", () => {
-    const data = s3.requests.slice(requestsFrom).filter((r) => r.method === "GET" && r.key && !r.key.endsWith("-Manifest.json") && r.url.includes("x-id=GetObject"));
+    const data = server.s3.requests.slice(requestsFrom).filter((r) => r.method === "GET" && r.key && !r.key.endsWith("-Manifest.json") && r.url.includes("x-id=GetObject"));
     const exportOf = (key: string) => (key.startsWith("cur/") ? "cur-v1-gzip" : key.startsWith("exports/") ? "cur2-parquet" : "focus");
     const firstOf = (name: string) => data.findIndex((r) => exportOf(r.key!) === name);
     const lastOf = (name: string) => data.findLastIndex((r) => exportOf(r.key!) === name);
@@ -143,12 +137,12 @@ describe("--all and the list commands", () => {
     // A broken manifest for focus 2025-10, then the history shows the failure beside the current load.
     const key = exportTruth("focus").periods["2025-10"].versions[exportTruth("focus").periods["2025-10"].currentKey].manifestKey;
     const good = readFileSync(join(FIXTURES, "billing-fixtures", key));
-    await s3.put("billing-fixtures", key, "{ broken");
+    await server.s3.put("billing-fixtures", key, "{ broken");
     try {
-      const r = await runInProcess(["aws", "import-cur", "-e", "focus", "--end-date", "2025-10", "--start-date", "2025-10"], { env: cleanEnv(s3.env), cwd: dir });
+      const r = await runInProcess(["aws", "import-cur", "-e", "focus", "--end-date", "2025-10", "--start-date", "2025-10"], { env: cleanEnv(server.s3.env), cwd: dir });
       expect(r.exitCode).toBe(1);
     } finally {
-      await s3.put("billing-fixtures", key, good);
+      await server.s3.put("billing-fixtures", key, good);
     }
     const history = JSON.parse((await runInProcess(["aws", "show-state", "-e", "focus", "--billing-period", "2025-10", "--json"], { env: cleanEnv(), cwd: dir })).stdout);
     expect(history.loads.map((l: { outcome: string; current: boolean }) => [l.outcome, l.current])).toEqual([
@@ -168,10 +162,10 @@ describe("--all and the list commands", () => {
     const oldId = Object.keys(p.versions).find((k) => k !== p.currentKey)!;
     const topKey = p.versions[p.currentKey].manifestKey;
     const current = readFileSync(join(FIXTURES, e.bucket, topKey));
-    await s3.put(e.bucket, topKey, readFileSync(join(FIXTURES, e.bucket, p.versions[oldId].manifestCopyKey!)));
+    await server.s3.put(e.bucket, topKey, readFileSync(join(FIXTURES, e.bucket, p.versions[oldId].manifestCopyKey!)));
     try {
-      const from = s3.requests.length;
-      const r = await runInProcess(["aws", "list-manifests", "-e", "cur-v1-gzip", "--json"], { env: cleanEnv(s3.env), cwd: dir });
+      const from = server.s3.requests.length;
+      const r = await runInProcess(["aws", "list-manifests", "-e", "cur-v1-gzip", "--json"], { env: cleanEnv(server.s3.env), cwd: dir });
       expect(r.exitCode).toBe(0);
       const rows = JSON.parse(r.stdout).periods;
       expect(rows.map((x: { period: string; state: string; rowsHeld: number; files: number }) => [x.period, x.state, x.rowsHeld, x.files])).toEqual([
@@ -182,13 +176,13 @@ describe("--all and the list commands", () => {
       expect(rows[1].version).toBe(p.versions[oldId].assemblyId);
       expect(rows[1].versionHeld).toBe(p.current);
       expect(rows[0].manifestLastModified).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-      const reqs = s3.requests.slice(from);
+      const reqs = server.s3.requests.slice(from);
       expect(reqs.filter((q) => q.key && !q.key.endsWith("-Manifest.json"))).toEqual([]);
       expect(reqs.filter((q) => q.key?.endsWith("-Manifest.json")).length).toBe(3);
-      const fresh = await runInProcess(["aws", "list-manifests", "-e", "cur-v1-gzip", "-d", join(dir, "empty.duckdb")], { env: cleanEnv(s3.env), cwd: dir, stdoutIsTTY: true });
+      const fresh = await runInProcess(["aws", "list-manifests", "-e", "cur-v1-gzip", "-d", join(dir, "empty.duckdb")], { env: cleanEnv(server.s3.env), cwd: dir, stdoutIsTTY: true });
       expect(plain(fresh.stdout).match(/│ new\s+│\s+- │/g)?.length).toBe(3);
     } finally {
-      await s3.put(e.bucket, topKey, current);
+      await server.s3.put(e.bucket, topKey, current);
     }
   });
 
@@ -285,12 +279,12 @@ describe("credentials per export", () => {
     const dir = mkdtempSync(join(tmpdir(), "finops-prof-"));
     writeFileSync(join(dir, "credentials"), "[ops]\naws_access_key_id = AKIAOPSPROFILEKEY001\naws_secret_access_key = opsProfileSecret\n");
     writeFileSync(join(dir, "config"), "[profile ops]\nregion = us-east-1\n");
-    const env = cleanEnv({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"), AWS_CONFIG_FILE: join(dir, "config") });
-    const from = s3.requests.length;
+    const env = cleanEnv({ AWS_ENDPOINT_URL_S3: server.s3.endpoint, AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"), AWS_CONFIG_FILE: join(dir, "config") });
+    const from = server.s3.requests.length;
     const ok = await runInProcess(["aws", "list-manifests", "-b", "billing-fixtures", "-p", "focus", "-e", "focus", "--profile", "ops", "-d", join(dir, "x.duckdb"), "--json"], { env, cwd: dir });
     expect(ok.exitCode).toBe(0);
     expect(JSON.parse(ok.stdout).periods).toHaveLength(3);
-    expect(s3.requests.length).toBeGreaterThan(from);
+    expect(server.s3.requests.length).toBeGreaterThan(from);
     // A profile that does not exist is a clear failure, not a silent fallback.
     const missing = await runInProcess(["aws", "list-manifests", "-b", "billing-fixtures", "-p", "focus", "-e", "focus", "--profile", "nope", "-d", join(dir, "x.duckdb")], { env, cwd: dir });
     expect(missing.exitCode).toBe(1);
@@ -298,7 +292,8 @@ describe("credentials per export", () => {
   });
 
   test("role_arn: an STS AssumeRole with the role, external id and session name; S3 is then read with the role's keys", async () => {
-    expect(planClient({ roleArn: "arn:aws:iam::222222222222:role/FinOpsRead", externalId: "ext-1" }, {})).toEqual({
+    const source = resolveAwsSource({ flags: { roleArn: "arn:aws:iam::222222222222:role/FinOpsRead", externalId: "ext-1" }, env: awsEnvLayer({}), defaults: {} });
+    expect(planClient(source, {})).toEqual({
       region: "us-east-1",
       endpoint: undefined,
       forcePathStyle: false,
@@ -323,7 +318,7 @@ describe("credentials per export", () => {
     try {
       const dir = mkdtempSync(join(tmpdir(), "finops-role-"));
       // The base identity is unknown to S3: only the role's keys can read the bucket.
-      const env = cleanEnv({ AWS_ACCESS_KEY_ID: "AKIABASEIDENTITY0001", AWS_SECRET_ACCESS_KEY: "base", AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts.port}`, AWS_REGION: "us-east-1" });
+      const env = cleanEnv({ AWS_ACCESS_KEY_ID: "AKIABASEIDENTITY0001", AWS_SECRET_ACCESS_KEY: "base", AWS_ENDPOINT_URL_S3: server.s3.endpoint, AWS_ENDPOINT_URL_STS: `http://127.0.0.1:${sts.port}`, AWS_REGION: "us-east-1" });
       const r = await runInProcess(
         ["aws", "import-cur", "-b", "billing-fixtures", "-p", "focus", "-e", "focus", "--role-arn", "arn:aws:iam::222222222222:role/FinOpsRead", "--external-id", "ext-1", "-d", join(dir, "r.duckdb"), "--json"],
         { env, cwd: dir },
