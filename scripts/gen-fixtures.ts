@@ -28,6 +28,7 @@ export { generateBenchExports, generateManyPeriods } from "./fixtures/bench-expo
 export { extractSeeds } from "./fixtures/extract-seeds.ts";
 export { generateFixtures, type GenOptions } from "./fixtures/generate.ts";
 export { athenaName } from "./fixtures/headers.ts";
+export { generateNiseLikeExport, NISE_BUCKET, NISE_NAME, NISE_PERIOD, NISE_PREFIX, type NiseLikeTruth } from "./fixtures/nise-like.ts";
 export { BENCH_BUCKET, DEFAULT_BUCKET, DEFAULT_PERIODS, EXPORT_NAMES, MANY_BUCKET } from "./fixtures/specs.ts";
 export type {
   Compression,
