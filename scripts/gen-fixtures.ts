@@ -20,6 +20,7 @@
  * profiles.ts and base-query.ts (the row generator), legacy-columns.ts / cur2-columns.ts / focus-columns.ts (the
  * column values of each flavour), data-file.ts (CSV, gzip, ZIP, Parquet), manifests.ts, legacy-layout.ts and
  * data-exports-layout.ts (the S3 layouts), truth.ts (the ground truth), specs.ts, generate.ts, bench-exports.ts,
+ * nise-like.ts (a delivery shaped as nise, koku's generator, writes them: manifest columns a subset of the CSV's),
  * extract-seeds.ts and cli.ts. This file is the entry point and the API the tests and the benchmark import.
  */
 import { runCli } from "./fixtures/cli.ts";
