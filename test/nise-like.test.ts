@@ -4,7 +4,6 @@
  * read of its files, then aws import-cur of it from the local S3 server: every row and header column, the cost, one
  * warning naming the columns only the CSV has, and their types.
  */
-import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +11,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { generateNiseLikeExport } from "../scripts/gen-fixtures.ts";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
-import { query } from "./helpers/db.ts";
+import { query, duckdbAlone } from "./helpers/db.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
 import { tableName } from "./helpers/truth.ts";
 
@@ -27,16 +26,6 @@ const sqlText = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const headerOf = (gz: string) => gunzipSync(readFileSync(gz)).toString("utf8").split("\n", 1)[0]!.split(",");
 const manifestOf = (key: string) => JSON.parse(readFileSync(objectPath(key), "utf8")) as Record<string, unknown> & { columns: Record<string, unknown>[] };
 
-async function duck<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowObjectsJson() as T[];
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe("generateNiseLikeExport", () => {
   test("writes one nise-shaped period: untyped manifest columns, a strict subset of the gzip CSV's header; rows and cost as a DuckDB read of the CSV", async () => {
@@ -81,7 +70,7 @@ describe("generateNiseLikeExport", () => {
     expect(truth.csvOnly.some((h) => h.startsWith("product/"))).toBe(true);
 
     // rows and cost from DuckDB alone, the file read as text
-    const [got] = await duck<{ rows: string; cost: number; exact: string; named: string }>(
+    const [got] = await duckdbAlone<{ rows: string; cost: number; exact: string; named: string }>(
       `SELECT count(*)::BIGINT AS rows, sum("lineItem/UnblendedCost"::DOUBLE) AS cost,
               sum("lineItem/UnblendedCost"::DECIMAL(38,10))::VARCHAR AS exact,
               count("resourceTags/user:Name")::BIGINT AS named
@@ -153,7 +142,7 @@ describe("aws import-cur of the nise-like delivery", () => {
 
     // the CSV-only columns hold the file's values: the cost ones sum as the CSV does
     const csv = objectPath(truth.files[0]!.key);
-    const [want] = await duck<{ pub: number; net: number; ids: string }>(
+    const [want] = await duckdbAlone<{ pub: number; net: number; ids: string }>(
       `SELECT sum("pricing/publicOnDemandCost"::DOUBLE) AS pub, sum("lineItem/NetUnblendedCost"::DOUBLE) AS net, count("lineItem/ResourceId")::BIGINT AS ids
        FROM read_csv(${sqlText(csv)}, all_varchar = true, header = true)`,
     );

@@ -5,12 +5,12 @@
  * absent; the hand-made ones always run.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { unzipSync } from "fflate";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
-import { periodTotals, query } from "./helpers/db.ts";
+import { duckdbAlone, periodTotals, query } from "./helpers/db.ts";
 import { LEGACY_COLUMNS, legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
 
@@ -27,16 +27,6 @@ const importCur = (args: string[], cwd: string) => runInProcess(["aws", "import-
 type Period = { period: string; outcome: string; rows: number; error: string | null; note: string | null };
 const periodsOf = (stdout: string) => JSON.parse(stdout).periods as Period[];
 
-async function duck<T = Record<string, unknown>>(sql: string): Promise<T[]> {
-  const instance = await DuckDBInstance.create(":memory:");
-  const con = await instance.connect();
-  try {
-    return (await con.runAndReadAll(sql)).getRowObjectsJS() as T[];
-  } finally {
-    con.closeSync();
-    instance.closeSync();
-  }
-}
 
 describe("a CSV header that differs from its manifest loads; a value that does not fit still fails", () => {
   test("a column the manifest lacks loads as text, a manifest column the file lacks is NULL, one warning names them", async () => {
@@ -125,8 +115,8 @@ describe.skipIf(!hasExternal)("third-party and AWS deliveries from ../shared/dat
     for (const f of files) await server.s3.put("koku-bucket", relative(unpacked, join(unpacked, f)), readFileSync(join(unpacked, f)));
     const csvFile = join(unpacked, files.find((f) => f.endsWith(".csv.gz"))!);
     // Ground truth from the file itself, read as text by DuckDB alone.
-    const [truth] = await duck<{ rows: bigint; cost: number }>(`SELECT count(*) AS rows, sum("lineItem/UnblendedCost"::DOUBLE) AS cost FROM read_csv('${csvFile}', all_varchar = true)`);
-    const header = (await duck<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv('${csvFile}', all_varchar = true)`)).map((c) => c.column_name);
+    const [truth] = await duckdbAlone<{ rows: bigint; cost: number }>(`SELECT count(*) AS rows, sum("lineItem/UnblendedCost"::DOUBLE) AS cost FROM read_csv('${csvFile}', all_varchar = true)`);
+    const header = (await duckdbAlone<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv('${csvFile}', all_varchar = true)`)).map((c) => c.column_name);
     const manifest = JSON.parse(readFileSync(join(unpacked, "my-prefix", "my-report", "20180801-20180901", "my-report-Manifest.json"), "utf8"));
     const listed = new Set(manifest.columns.map((c: { category: string; name: string }) => `${c.category}/${c.name}`));
     expect(Number(truth.rows)).toBe(6190);
@@ -148,6 +138,42 @@ describe.skipIf(!hasExternal)("third-party and AWS deliveries from ../shared/dat
     for (const h of extra) expect(warnings[0]).toContain(`"${h}"`);
   });
 
+  test("keboola's mock deliveries (a ZIP legacy CUR whose folder ends on the 31st, a CUR 2.0 gzip CSV): every row and the CSV's cost", async () => {
+    const root = join(EXTERNAL, "keboola");
+    const v1 = join(root, "cur_1_0", "s3_structure", "mock-cur-bucket", "20240101-20240131");
+    const v2 = join(root, "cur_2_0", "s3_structure", "mock-cur-v2-bucket");
+    // The mocks sit at their buckets' roots; AWS puts a report under <prefix>/<report>/. The manifests and data files
+    // are stored unchanged, each data file at the key its manifest names.
+    await server.s3.put("mock-cur-bucket", "cur/MockTestReport/20240101-20240131/MockTestReport-Manifest.json", readFileSync(join(v1, "MockTestReport-Manifest.json")));
+    await server.s3.put("mock-cur-bucket", "20240101-20240131/MockTestReport-00001.csv.zip", readFileSync(join(v1, "MockTestReport-00001.csv.zip")));
+    const v2Manifest = join(v2, "metadata", "BILLING_PERIOD=2024-09", "MockTestReportV2-Manifest.json");
+    const v2Data = join(v2, "data", "BILLING_PERIOD=2024-09", "MockTestReportV2-00001.csv.gz");
+    await server.s3.put("mock-cur-v2-bucket", "exports/MockTestReportV2/metadata/BILLING_PERIOD=2024-09/MockTestReportV2-Manifest.json", readFileSync(v2Manifest));
+    await server.s3.put("mock-cur-v2-bucket", "data/BILLING_PERIOD=2024-09/MockTestReportV2-00001.csv.gz", readFileSync(v2Data));
+
+    // Unpacked here with fflate directly (finops unpacks with its own streaming reader).
+    const entries = Object.entries(unzipSync(readFileSync(join(v1, "MockTestReport-00001.csv.zip"))));
+    expect(entries).toHaveLength(1);
+    const csv = join(mkdtempSync(join(tmpdir(), "finops-keboola-")), "report.csv");
+    writeFileSync(csv, entries[0][1]);
+    const [t1] = await duckdbAlone<{ rows: string; cost: number }>(`SELECT count(*) AS rows, sum("lineItem/UnblendedCost"::DOUBLE) AS cost FROM read_csv('${csv}', all_varchar = true)`);
+    const [t2] = await duckdbAlone<{ rows: string; cost: number }>(`SELECT count(*) AS rows, sum(line_item_unblended_cost::DOUBLE) AS cost FROM read_csv('${v2Data}', all_varchar = true)`);
+    expect(Number(t1.rows)).toBeGreaterThan(0);
+    expect(Number(t2.rows)).toBeGreaterThan(0);
+
+    const { dir, db } = workdir();
+    const r1 = await importCur(["-b", "mock-cur-bucket", "-p", "cur", "-e", "MockTestReport", "-d", db], dir);
+    expect(r1.exitCode).toBe(0);
+    expect(periodsOf(r1.stdout).map((p) => [p.period, p.outcome, p.rows])).toEqual([["2024-01", "imported", Number(t1.rows)]]);
+    const r2 = await importCur(["-b", "mock-cur-v2-bucket", "-p", "exports", "-e", "MockTestReportV2", "-d", db], dir);
+    expect(r2.exitCode).toBe(0);
+    expect(periodsOf(r2.stdout).map((p) => [p.period, p.outcome, p.rows])).toEqual([["2024-09", "imported", Number(t2.rows)]]);
+    const c1 = await periodTotals(db, "mocktestreport", "lineItem_UnblendedCost");
+    expect(c1["2024-01"].cost).toBeCloseTo(t1.cost, 6);
+    const c2 = await periodTotals(db, "mocktestreportv2", "line_item_unblended_cost");
+    expect(c2["2024-09"].cost).toBeCloseTo(t2.cost, 6);
+  });
+
   test("AWS's own CUR Parquet files (external/wal) as a Parquet-mode export: rows per month, types as the Parquet schema says", async () => {
     const months = { "2018-10": "Oct2018", "2018-11": "Nov2018", "2018-12": "Dec2018" } as const;
     const expectedRows = { "2018-10": 119307, "2018-11": 124340, "2018-12": 91264 };
@@ -165,7 +191,7 @@ describe.skipIf(!hasExternal)("third-party and AWS deliveries from ../shared/dat
     expect(r.exitCode).toBe(0);
     expect(Object.fromEntries(periodsOf(r.stdout).map((p) => [p.period, p.rows]))).toEqual(expectedRows);
     for (const [period, file] of Object.entries(months)) {
-      const schema = await duck<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet('${join(EXTERNAL, "wal", `${file}-WorkshopCUR-00001.snappy.parquet`)}')`);
+      const schema = await duckdbAlone<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet('${join(EXTERNAL, "wal", `${file}-WorkshopCUR-00001.snappy.parquet`)}')`);
       const table = `workshopcur_${period.replace("-", "_")}`;
       const got = await query(join(dir, "data", "finops.duckdb"), `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'aws_billing' AND table_name = '${table}' ORDER BY column_index`);
       expect(got.map((c) => [c.column_name, c.data_type])).toEqual(schema.map((c) => [c.column_name, c.column_type]));

@@ -1,13 +1,20 @@
 /** Names in S3 and in CUR files: billing-period folders and partitions, legacy CUR headers → DuckDB column names. */
 import type { Period } from "../store/naming.ts";
 
-/** `20250801-20250901` (legacy CUR period folder) → `2025-08`, or undefined when the name is not a period folder. */
+/**
+ * `20250801-20250901` (legacy CUR period folder) → `2025-08`, or undefined when the name is not a period folder. AWS
+ * ends the range on the first day of the next month; a range that ends on the month's last day
+ * (`20240101-20240131`, seen in third-party mock deliveries) names the same month.
+ */
 export function periodFromLegacyFolder(folder: string): Period | undefined {
-  const m = /^(\d{4})(\d{2})01-(\d{4})(\d{2})01$/.exec(folder);
+  const m = /^(\d{4})(\d{2})01-(\d{4})(\d{2})(\d{2})$/.exec(folder);
   if (!m) return undefined;
-  const month = Number(m[2]);
+  const [year, month] = [Number(m[1]), Number(m[2])];
   if (month < 1 || month > 12) return undefined;
-  return `${m[1]}-${m[2]}`;
+  const end = `${m[3]}-${m[4]}-${m[5]}`;
+  const nextFirst = month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, "0")}-01`;
+  const lastDay = `${m[1]}-${m[2]}-${String(new Date(Date.UTC(year, month, 0)).getUTCDate()).padStart(2, "0")}`;
+  return end === nextFirst || end === lastDay ? `${m[1]}-${m[2]}` : undefined;
 }
 
 /** `BILLING_PERIOD=2025-08` (any case) → `2025-08`. */

@@ -36,3 +36,16 @@ export async function contentHash(db: string, view: string): Promise<string> {
   const [r] = await query(db, `SELECT count(*)::BIGINT AS n, coalesce(sum(hash(t::VARCHAR)), 0)::VARCHAR AS h FROM aws_billing."${view}" t`);
   return `${r.n}:${r.h}`;
 }
+
+/** DuckDB alone, in memory: an independent reading of data files (the ground truth a test compares finops with). */
+export async function duckdbAlone<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const instance = await DuckDBInstance.create(":memory:");
+  const con = await instance.connect();
+  try {
+    return (await con.runAndReadAll(sql)).getRowObjectsJson() as T[];
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}

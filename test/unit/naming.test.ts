@@ -16,6 +16,12 @@ describe("naming", () => {
     expect(periodFromLegacyFolder("20251201-20260101")).toBe("2025-12");
     expect(periodFromLegacyFolder("20251301-20260101")).toBeUndefined();
     expect(periodFromLegacyFolder("my-cur")).toBeUndefined();
+    // A range ending on the month's last day names the same month; any other end is not a period folder.
+    expect(periodFromLegacyFolder("20240101-20240131")).toBe("2024-01");
+    expect(periodFromLegacyFolder("20240201-20240229")).toBe("2024-02");
+    expect(periodFromLegacyFolder("20250201-20250228")).toBe("2025-02");
+    expect(periodFromLegacyFolder("20240101-20240130")).toBeUndefined();
+    expect(periodFromLegacyFolder("20240101-20240301")).toBeUndefined();
     expect(periodFromPartition("BILLING_PERIOD=2025-08")).toBe("2025-08");
     expect(periodFromPartition("billing_period=2025-08")).toBe("2025-08");
     expect(periodFromPartition("year=2025")).toBeUndefined();
