@@ -84,9 +84,9 @@ export async function downloadPeriod(plan: ImportPlan, o: DownloadPeriodOptions)
     if (plan.manifestEtag && again.etag !== plan.manifestEtag) {
       throw new AppError(`${s3Url(plan.export.bucket, plan.discovered.manifestKey)} changed while the period was downloading; run the import again`);
     }
-    return { dir, files, bytes: done, reserved, periodBytes, began };
+    return { dir, files, bytes: done, reserved, periodBytes };
   } catch (err) {
-    o.budget.drop({ dir, files: [], bytes: 0, reserved, periodBytes, began });
+    o.budget.drop({ dir, periodBytes, reserved });
     throw err;
   }
 }

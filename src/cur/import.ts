@@ -22,7 +22,7 @@ import { withReadOnly } from "../store/query.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
 import { downloadPeriod } from "./download-period.ts";
 import { loadSpooled } from "./load-period.ts";
-import { exportFlavour, keepPicked, planExport, type ImportPlan, type ImportReason, type PeriodPlan } from "./plan.ts";
+import { attemptOf, exportFlavour, keepPicked, planExport, type ImportPlan, type ImportReason, type PeriodPlan } from "./plan.ts";
 import { SpoolBudget, removeStaleSpools, type SpooledPeriod } from "./spool.ts";
 
 export type PeriodStatus = "imported" | "unchanged" | "failed" | "planned";
@@ -184,7 +184,7 @@ class ImportRun {
         pause: req.pause,
         log: (m) => req.logger.debug(m),
       }).then(
-        (spooled) => ({ ok: true as const, spooled }),
+        (spooled) => ({ ok: true as const, spooled, began }),
         (error: unknown) => ({ ok: false as const, error, began }),
       );
     };
@@ -200,7 +200,7 @@ class ImportRun {
       if (overlap && i + 1 < plans.length) pending = start(plans[i + 1]);
       try {
         if (!got.ok) throw got.error;
-        await this.load(plan, got.spooled);
+        await this.load(plan, got.spooled, got.began);
       } catch (err) {
         if (err instanceof InterruptedError || req.signal.aborted) {
           const rest = await pending; // woken by the abort if it waits for spool room
@@ -210,8 +210,7 @@ class ImportRun {
         const message = errorMessage(err);
         req.progress.clear();
         req.logger.error(`${plan.export.name} ${plan.discovered.period}: ${message}`);
-        const began = got.ok ? got.spooled.began : got.began;
-        this.results.push(resultOf(plan, "failed", { error: message, seconds: (performance.now() - began) / 1000 }));
+        this.results.push(resultOf(plan, "failed", { error: message, seconds: (performance.now() - got.began) / 1000 }));
         if (!got.ok) await this.recordFailure(plan, message);
       } finally {
         if (got.ok) budget.drop(got.spooled);
@@ -220,7 +219,8 @@ class ImportRun {
     }
   }
 
-  load(plan: ImportPlan, spooled: SpooledPeriod): Promise<void> {
+  /** `began`: when the period's download began (the summary's seconds cover download and load). */
+  load(plan: ImportPlan, spooled: SpooledPeriod, began: number): Promise<void> {
     const { req } = this;
     return this.exclusive(async (con) => {
       const rows = await loadSpooled(plan, spooled, { con, threads: req.tuning.threads, signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
@@ -228,24 +228,14 @@ class ImportRun {
       const empty = plan.manifest.files.length === 0;
       const note = empty ? "empty delivery: the manifest lists no data files" : null;
       req.logger.info(`${plan.export.name} ${plan.discovered.period}: imported ${rows.toLocaleString("en-US")} rows (version ${plan.manifest.version})${empty ? ` — ${note}` : ""}`);
-      this.results.push(resultOf(plan, "imported", { rows, bytes: spooled.bytes, seconds: (performance.now() - spooled.began) / 1000, note }));
+      this.results.push(resultOf(plan, "imported", { rows, bytes: spooled.bytes, seconds: (performance.now() - began) / 1000, note }));
     });
   }
 
   /** A period that failed before its load began (manifest, download) still leaves a record. */
   recordFailure(plan: PeriodPlan, message: string): Promise<void> {
-    const manifest = plan.action === "failed" ? undefined : plan.manifest;
     return this.exclusive(async (con) => {
-      const id = await startAttempt(con, {
-        export: plan.export.name,
-        period: plan.discovered.period,
-        version: manifest?.version ?? "",
-        manifestKey: plan.discovered.manifestKey,
-        manifestEtag: plan.action === "failed" ? "" : plan.manifestEtag,
-        files: manifest?.files.length ?? 0,
-        bytes: 0,
-        startedAt: this.req.now(),
-      });
+      const id = await startAttempt(con, attemptOf(plan, this.req.now()));
       await finishAttempt(con, id, "failed", message, this.req.now());
     });
   }

@@ -10,7 +10,7 @@ import type { ProgressSink } from "../output/progress.ts";
 import { OutOfMemoryError, type Connection } from "../store/duckdb.ts";
 import { loadPeriod } from "../store/load.ts";
 import { finishAttempt, startAttempt } from "../store/state.ts";
-import { flavourOf, type ImportPlan } from "./plan.ts";
+import { attemptOf, flavourOf, type ImportPlan } from "./plan.ts";
 import { periodSelect } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
 import { verifyGzipFiles } from "./verify.ts";
@@ -29,16 +29,7 @@ export interface LoadSpooledOptions {
 export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: LoadSpooledOptions): Promise<number> {
   const { manifest } = plan;
   const name = `${plan.export.name} ${plan.discovered.period}`;
-  const id = await startAttempt(o.con, {
-    export: plan.export.name,
-    period: plan.discovered.period,
-    version: manifest.version,
-    manifestKey: plan.discovered.manifestKey,
-    manifestEtag: plan.manifestEtag,
-    files: spooled.files.length,
-    bytes: spooled.bytes,
-    startedAt: o.now(),
-  });
+  const id = await startAttempt(o.con, attemptOf(plan, o.now(), { files: spooled.files.length, bytes: spooled.bytes }));
   o.progress.phase(`${name}: loading ${spooled.files.length} file(s) into DuckDB`);
   const started = performance.now();
   // Runs beside DuckDB's load; the period commits only once every gzip file has proved whole.

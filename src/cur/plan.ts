@@ -9,7 +9,7 @@ import { getText } from "../aws/s3.ts";
 import { InterruptedError, errorMessage } from "../errors.ts";
 import type { Flavour } from "../flavour.ts";
 import { cleanExportName, type Period } from "../store/naming.ts";
-import type { CurrentPeriod } from "../store/state.ts";
+import type { AttemptStart, CurrentPeriod } from "../store/state.ts";
 import { discoverPeriods, inRange, type DiscoveredPeriod } from "./discovery.ts";
 import { parseCur2Manifest, parseLegacyManifest, type ParsedManifest } from "./manifest.ts";
 
@@ -39,6 +39,21 @@ export type ImportPlan = Extract<PeriodPlan, { action: "import" }>;
 export type PlanLabel = ImportReason | "up to date" | "error";
 export function planLabel(p: PeriodPlan): PlanLabel {
   return p.action === "failed" ? "error" : p.action === "skip" ? "up to date" : p.reason;
+}
+
+/** The load attempt recorded for a plan (finops.loads); files and bytes default to the manifest's count and 0. */
+export function attemptOf(p: PeriodPlan, startedAt: Date, spooled?: { files: number; bytes: number }): AttemptStart {
+  const manifest = p.action === "failed" ? undefined : p.manifest;
+  return {
+    export: p.export.name,
+    period: p.discovered.period,
+    version: manifest?.version ?? "",
+    manifestKey: p.discovered.manifestKey,
+    manifestEtag: p.action === "failed" ? "" : p.manifestEtag,
+    files: spooled?.files ?? manifest?.files.length ?? 0,
+    bytes: spooled?.bytes ?? 0,
+    startedAt,
+  };
 }
 
 /** `export/period`: how the picker names a period. */

@@ -19,8 +19,6 @@ export interface SpooledPeriod {
   /** What this period holds of the spool budget (given back when its folder is removed). */
   reserved: number;
   periodBytes: number;
-  /** When its download began (performance.now()), for the summary's seconds. */
-  began: number;
 }
 
 /** Fail early, before any byte is downloaded, when the spool folder's disk cannot hold the period. */
@@ -109,7 +107,7 @@ export class SpoolBudget {
   }
 
   /** Remove a period's folder and give back its share. */
-  drop(s: SpooledPeriod): void {
+  drop(s: Pick<SpooledPeriod, "dir" | "periodBytes" | "reserved">): void {
     rmSync(s.dir, { recursive: true, force: true });
     this.leave(s.periodBytes, s.reserved);
   }
