@@ -10,6 +10,7 @@ import type { Socket } from "bun";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
+import { freePort } from "./helpers/s3.ts";
 
 // Accepts every connection, reads what it is sent, never writes a byte.
 const held: Socket[] = [];
@@ -62,6 +63,16 @@ test("list-manifests with read_timeout from the config file exits 1 with the sam
   expect(r.exitCode).toBe(1);
   expect(r.stdout).toBe("");
   expect(r.stderr).toContain(`finops: s3://billing/cur/my-cur/: ${endpoint} sent no answer within 0.5 s, 2 attempt(s)`);
+}, 20_000);
+
+test("an endpoint where nothing listens: exit 1 naming it (was `Error: connect ECONNREFUSED`), no retries on top of the SDK's", async () => {
+  const closed = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "finops-refused-"));
+  const r = await runInProcess(["aws", "list-manifests", "-b", "billing", "-p", "cur", "-e", "my-cur", "--endpoint-url", `http://127.0.0.1:${closed}`], { env: env(), cwd: dir });
+  expect(r.exitCode).toBe(1);
+  expect(r.stderr).toBe(
+    `finops: s3://billing/cur/my-cur/: cannot reach http://127.0.0.1:${closed} (ECONNREFUSED), 3 attempt(s) — check --endpoint-url / endpoint_url, the region, the network or a proxy\n`,
+  );
 }, 20_000);
 
 test("bad bounds are usage errors", async () => {

@@ -28,6 +28,9 @@ interface SdkError {
   $metadata?: { httpStatusCode?: number };
 }
 
+/** Network errors before any answer: nobody listens there, or the name does not resolve. */
+const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
 const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)} s`;
 
 /**
@@ -40,16 +43,20 @@ export function describeS3Error(err: unknown, where: string, info?: ClientInfo):
   const e = err as SdkError;
   const status = e?.$metadata?.httpStatusCode;
   const code = e?.Code ?? e?.name ?? "Error";
-  if (info && (e?.name === "TimeoutError" || (e as { code?: string })?.code === "ETIMEDOUT")) {
+  const errno = (e as { code?: string })?.code ?? "";
+  if (info && (e?.name === "TimeoutError" || errno === "ETIMEDOUT")) {
     const n = info.network;
-    const connecting = /establishing a connection|connect/i.test(e.message ?? "") && !/requestTimeout|inactivity/.test(e.message ?? "");
-    const waited = connecting ? `could not connect within ${seconds(n.connectTimeoutMs)}` : `sent no answer within ${seconds(n.readTimeoutMs)}`;
+    // The SDK's connect timeout says "did not establish a connection"; its request and socket timeouts do not.
+    const waited = /did not establish a connection/.test(e.message ?? "") ? `could not connect within ${seconds(n.connectTimeoutMs)}` : `sent no answer within ${seconds(n.readTimeoutMs)}`;
     return new S3Error(
       `${where}: ${info.endpoint} ${waited}, ${n.maxAttempts} attempt(s) — check the network, a proxy or the endpoint (the bound is --connect-timeout / --read-timeout, or [aws] connect_timeout / read_timeout)`,
       undefined,
       true,
       err,
     );
+  }
+  if (info && UNREACHABLE.has(errno)) {
+    return new S3Error(`${where}: cannot reach ${info.endpoint} (${errno}), ${info.network.maxAttempts} attempt(s) — check --endpoint-url / endpoint_url, the region, the network or a proxy`, undefined, true, err);
   }
   if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
   if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);

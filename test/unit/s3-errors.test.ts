@@ -99,3 +99,39 @@ describe("describeS3Error", () => {
     expect(describeS3Error(interrupted, WHERE) as unknown).toBe(interrupted);
   });
 });
+
+describe("describeS3Error with the client's endpoint and bounds (no answer, nobody there)", () => {
+  const info = { endpoint: "http://10.0.0.9:9000", network: { connectTimeoutMs: 2000, readTimeoutMs: 1500, maxAttempts: 3 } };
+  const where = "s3://b/cur/x/";
+
+  test("the SDK's connect timeout names the connect bound; its request timeout the read bound; both are final", () => {
+    const connect = describeS3Error(
+      Object.assign(new Error("@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 2000 ms."), { name: "TimeoutError" }),
+      where,
+      info,
+    );
+    expect(connect.message).toBe(`${where}: http://10.0.0.9:9000 could not connect within 2 s, 3 attempt(s) — check the network, a proxy or the endpoint (the bound is --connect-timeout / --read-timeout, or [aws] connect_timeout / read_timeout)`);
+    expect(connect.permanent).toBe(true);
+    const answer = describeS3Error(
+      Object.assign(new Error("@smithy/node-http-handler - [ERROR] a request has exceeded the configured 1500 ms requestTimeout."), { name: "TimeoutError", code: "ETIMEDOUT" }),
+      where,
+      info,
+    );
+    expect(answer.message).toStartWith(`${where}: http://10.0.0.9:9000 sent no answer within 1.5 s, 3 attempt(s)`);
+    expect(answer.permanent).toBe(true);
+  });
+
+  test("a refused connection or a name that does not resolve names the endpoint and is final", () => {
+    for (const code of ["ECONNREFUSED", "ENOTFOUND"]) {
+      const e = describeS3Error(Object.assign(new Error(`connect ${code} 10.0.0.9:9000`), { code }), where, info);
+      expect(e.message).toBe(`${where}: cannot reach http://10.0.0.9:9000 (${code}), 3 attempt(s) — check --endpoint-url / endpoint_url, the region, the network or a proxy`);
+      expect(e.permanent).toBe(true);
+    }
+  });
+
+  test("without the client's info the same errors keep the generic, retryable description", () => {
+    const e = describeS3Error(Object.assign(new Error("connect ECONNREFUSED 10.0.0.9:9000"), { code: "ECONNREFUSED" }), where);
+    expect(e.message).toBe(`${where}: Error: connect ECONNREFUSED 10.0.0.9:9000`);
+    expect(e.permanent).toBe(false);
+  });
+});
