@@ -200,7 +200,7 @@ test("a period too big for the memory limit on two DuckDB threads is loaded agai
   // 16MB: too little for two threads decoding 125 columns, enough for one.
   const retried = await run("16MB", "a.duckdb");
   expect(retried.exitCode).toBe(0);
-  expect(retried.stderr).toContain("cur2-parquet 2025-08: out of memory with 2 DuckDB threads; loading again on one");
+  expect(retried.stderr).toContain("cur2-parquet 2025-08: out of memory on 2 DuckDB thread(s) with 16MB; loading again on 1 with 16MB");
   const { expectedTotals, exportTruth } = await import("./helpers/truth.ts");
   const want = expectedTotals(exportTruth("cur2-parquet"));
   const got = await periodTotals(join(dir, "a.duckdb"), "cur2_parquet", "line_item_unblended_cost");

@@ -8,8 +8,9 @@ import { MEMORY } from "./file.ts";
 
 /**
  * Bulk-load defaults, measured on a 2-core machine (README, Performance): every core, at most 4, and 224 MB of DuckDB
- * memory, so that importing a 2,000,000-row period keeps the whole process near 500 MB. A period that does not fit
- * (wide Parquet files decode a row group per thread) is loaded again on one thread; --memory-limit raises the limit.
+ * memory, so that importing a 2,000,000-row period keeps the whole process near 500 MB. Each period's load adapts
+ * this to its column count, and falls back to one thread and then to more memory when it does not fit
+ * (src/cur/load-settings.ts); a limit set with --memory-limit or the config file is never raised.
  */
 export const DEFAULT_MEMORY_LIMIT = "224MB";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;

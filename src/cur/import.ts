@@ -223,7 +223,12 @@ class ImportRun {
   load(plan: ImportPlan, spooled: SpooledPeriod, began: number): Promise<void> {
     const { req } = this;
     return this.exclusive(async (con) => {
-      const rows = await loadSpooled(plan, spooled, { con, threads: req.tuning.threads, signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
+      const rows = await loadSpooled(plan, spooled, {
+        con,
+        threads: req.tuning.threads,
+        memoryLimit: req.tuning.memoryLimit,
+        memoryLimitFromUser: req.tuning.memoryLimitFrom !== "default",
+        signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
       req.progress.clear();
       const empty = plan.manifest.files.length === 0;
       const note = empty ? "empty delivery: the manifest lists no data files" : null;

@@ -1,7 +1,8 @@
 /**
  * Loading one spooled period: the attempt is recorded first (a crash leaves a trace), the gzip files are checked whole
- * beside DuckDB's load, and the period commits only if they are. A period that runs out of memory on several DuckDB
- * threads is loaded again on one; a failure is recorded with its cause.
+ * beside DuckDB's load, and the period commits only if they are. The DuckDB threads and memory limit of the load are
+ * chosen from the period's column count, and a period that runs out of memory is loaded again with the next settings
+ * of load-settings.ts (one thread, then more memory); a failure is recorded with its cause.
  */
 import type { ConsolaInstance } from "consola";
 import type { PausePoint } from "../config/tuning.ts";
@@ -13,12 +14,21 @@ import { finishAttempt, startAttempt } from "../store/state.ts";
 import { attemptOf, flavourOf, type ImportPlan } from "./plan.ts";
 import { periodSelect } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
+import { loadAttempts, memorySizeText, parseMemorySize, type LoadSettings } from "./load-settings.ts";
 import { verifyGzipFiles } from "./verify.ts";
+
+async function applySettings(con: Connection, s: LoadSettings): Promise<void> {
+  await con.run(`SET threads = ${Math.trunc(s.threads)}`);
+  await con.run(`SET memory_limit = '${Math.trunc(s.memoryLimitBytes)}B'`);
+}
 
 export interface LoadSpooledOptions {
   con: Connection;
   /** The DuckDB threads the connection runs with. */
   threads: number;
+  /** The connection's memory limit as configured (e.g. "224MB"), and whether the user chose it. */
+  memoryLimit: string;
+  memoryLimitFromUser: boolean;
   signal: AbortSignal;
   now: () => Date;
   progress: ProgressSink;
@@ -58,20 +68,32 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         pause: o.pause,
         beforeCommit: () => verified,
       });
-    let rows: number;
+    const attempts = loadAttempts({
+      columns: manifest.columns.length + select.extra.length,
+      threads: o.threads,
+      memoryLimitBytes: parseMemorySize(o.memoryLimit),
+      memoryLimitFromUser: o.memoryLimitFromUser,
+    });
+    let rows: number | undefined;
     try {
-      ({ rows } = await load());
-    } catch (err) {
-      // Every DuckDB thread holds a row group in memory: a period too wide for the limit is loaded again on one.
-      if (!(err instanceof OutOfMemoryError) || o.threads === 1 || o.signal.aborted) throw err;
-      o.log.warn(`${name}: out of memory with ${o.threads} DuckDB threads; loading again on one (a larger --memory-limit is faster)`);
-      await o.con.run("SET threads = 1");
-      try {
-        ({ rows } = await load());
-      } finally {
-        await o.con.run(`SET threads = ${o.threads}`);
+      for (const [k, settings] of attempts.entries()) {
+        await applySettings(o.con, settings);
+        if (k === 0 && (settings.threads !== o.threads || memorySizeText(settings.memoryLimitBytes) !== o.memoryLimit)) {
+          o.log.debug(`${name}: ${manifest.columns.length + select.extra.length} columns: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
+        }
+        try {
+          ({ rows } = await load());
+          break;
+        } catch (err) {
+          const next = attempts[k + 1];
+          if (!(err instanceof OutOfMemoryError) || !next || o.signal.aborted) throw err;
+          o.log.warn(`${name}: out of memory on ${settings.threads} DuckDB thread(s) with ${memorySizeText(settings.memoryLimitBytes)}; loading again on ${next.threads} with ${memorySizeText(next.memoryLimitBytes)}`);
+        }
       }
+    } finally {
+      await applySettings(o.con, { threads: o.threads, memoryLimitBytes: parseMemorySize(o.memoryLimit) });
     }
+    if (rows === undefined) throw new Error("no load attempt ran");
     o.log.debug(`${name}: loaded in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     return rows;
   } catch (loadError) {

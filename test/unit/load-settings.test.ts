@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { FIRST_ATTEMPT_CEILING, loadAttempts, loadNeed, memorySizeText, parseMemorySize } from "../../src/cur/load-settings.ts";
+
+const GiB = 1024 ** 3;
+const base = { threads: 2, memoryLimitBytes: 224e6, memoryLimitFromUser: false, totalMemoryBytes: 24 * GiB };
+
+describe("load settings chosen from the period's columns", () => {
+  test("a narrow period (94 columns) loads on every thread, a little above the default limit", () => {
+    const [first, ...rest] = loadAttempts({ ...base, columns: 94 });
+    expect(first.threads).toBe(2);
+    expect(first.memoryLimitBytes).toBe(loadNeed(94, 2));
+    expect(first.memoryLimitBytes).toBeGreaterThan(224e6);
+    expect(first.memoryLimitBytes).toBeLessThan(260e6);
+    // then one thread, then doubling up to 4 GiB
+    expect(rest[0]).toEqual({ threads: 1, memoryLimitBytes: first.memoryLimitBytes });
+    expect(rest.at(-1)!.memoryLimitBytes).toBe(4 * GiB);
+  });
+
+  test("a tiny period keeps the configured limit", () => {
+    expect(loadAttempts({ ...base, columns: 10 })[0]).toEqual({ threads: 2, memoryLimitBytes: 224e6 });
+  });
+
+  test("a 400-column period (300 tags) starts on one thread at the first-attempt ceiling", () => {
+    const attempts = loadAttempts({ ...base, columns: 397 });
+    expect(attempts[0]).toEqual({ threads: 1, memoryLimitBytes: FIRST_ATTEMPT_CEILING });
+    expect(attempts.slice(1).map((a) => a.memoryLimitBytes)).toEqual([800e6, 1600e6, 3200e6, 4 * GiB]);
+    expect(attempts.every((a) => a.threads === 1)).toBe(true);
+  });
+
+  test("escalation stops at a quarter of the machine's memory", () => {
+    const attempts = loadAttempts({ ...base, columns: 397, totalMemoryBytes: 2 * GiB });
+    expect(attempts.map((a) => a.memoryLimitBytes)).toEqual([FIRST_ATTEMPT_CEILING, 512 * 1024 ** 2]);
+  });
+
+  test("a limit the user chose is never raised; several threads still fall back to one", () => {
+    expect(loadAttempts({ ...base, columns: 397, memoryLimitFromUser: true })).toEqual([
+      { threads: 2, memoryLimitBytes: 224e6 },
+      { threads: 1, memoryLimitBytes: 224e6 },
+    ]);
+    expect(loadAttempts({ ...base, threads: 1, columns: 397, memoryLimitFromUser: true })).toEqual([{ threads: 1, memoryLimitBytes: 224e6 }]);
+  });
+
+  test("a large configured limit is kept as it is when it already covers the need", () => {
+    expect(loadAttempts({ ...base, columns: 397, memoryLimitBytes: 2e9 })[0]).toEqual({ threads: 2, memoryLimitBytes: 2e9 });
+  });
+});
+
+describe("memory sizes in DuckDB's units", () => {
+  test.each([
+    ["224MB", 224e6],
+    ["1GB", 1e9],
+    ["1.5 GiB", 1.5 * GiB],
+    ["512MiB", 512 * 1024 ** 2],
+  ])("%s", (text, bytes) => expect(parseMemorySize(text as string)).toBe(bytes as number));
+  test("bad text", () => expect(() => parseMemorySize("lots")).toThrow("not a memory size"));
+  test("printed", () => {
+    expect(memorySizeText(2e9)).toBe("2GB");
+    expect(memorySizeText(400e6)).toBe("400MB");
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * A wide legacy CUR: the real report's columns plus 300 cost allocation tags (400 columns), as enterprises that
+ * activate hundreds of tags receive it. With the default settings and no flag it imports every row: finops picks the
+ * DuckDB threads and memory limit from the column count (src/cur/load-settings.ts). Before, it failed at once with
+ * `Out of Memory Error: could not allocate block of size 256.0 KiB`. The benchmark shows its speed and peak RSS.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BENCH_SHAPES, generateBenchShape } from "../scripts/fixtures/bench-exports.ts";
+import { cleanEnv, runInProcess } from "./helpers/cli.ts";
+import { duckdbAlone, query } from "./helpers/db.ts";
+import { useFixtureS3 } from "./helpers/s3.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "finops-wide-"));
+const treeDir = join(scratch, "tree");
+const shape = { ...BENCH_SHAPES.find((s) => s.name === "legacy-csv-wide")!, rowsFactor: 1, files: 2 };
+// more rows than two row groups per file: enough for the load to fill a row group on each thread
+const truth = await generateBenchShape({ outDir: treeDir, shape, rows: 300_000 });
+const [exp] = truth.exports;
+const period = Object.values(exp!.periods)[0]!;
+const version = period.versions[period.currentKey]!;
+const server = useFixtureS3({ trees: [treeDir] });
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+test("a 400-column legacy CUR (300 tags) imports with the default settings: every row, every column, the cost", async () => {
+  expect(version.columnCount).toBeGreaterThanOrEqual(395);
+  const cwd = mkdtempSync(join(scratch, "work-"));
+  const db = join(cwd, "billing.duckdb");
+  const r = await runInProcess(["aws", "import-cur", "-b", exp!.bucket, "-p", exp!.prefix, "-e", exp!.name, "-d", db, "--json"], { env: cleanEnv(server.s3.env), cwd });
+  expect(r.stderr).not.toContain("[error]");
+  expect(r.exitCode).toBe(0);
+  const periods = JSON.parse(r.stdout).periods as { outcome: string; rows: number }[];
+  expect(periods.map((p) => [p.outcome, p.rows])).toEqual([["imported", 300_000]]);
+
+  const [p] = await query(db, "SELECT table_name FROM finops.periods WHERE export = $1", [exp!.name]);
+  const cols = await query(db, "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'aws_billing' AND table_name = $1", [String(p!.table_name)]);
+  expect(cols.length).toBe(version.columnCount);
+  expect(cols.filter((c) => String(c.column_name).startsWith("resourceTags_user:tag-")).length).toBe(300);
+
+  const [got] = await query(db, `SELECT count(*)::BIGINT AS rows, sum("lineItem_UnblendedCost")::DOUBLE AS cost, count("resourceTags_user:tag-300")::BIGINT AS tagged FROM aws_billing."${String(p!.table_name)}"`);
+  expect(Number(got!.rows)).toBe(version.rows);
+  expect(Math.abs(Number(got!.cost) - Number(version.costText))).toBeLessThan(1e-4);
+  // the last tag column holds the file's values, not NULLs: DuckDB alone reads as many
+  const files = version.files.map((f) => `'${join(treeDir, exp!.bucket, f.key).replaceAll("'", "''")}'`).join(", ");
+  const [want] = await duckdbAlone<{ tagged: string }>(`SELECT count("resourceTags/user:tag-300")::BIGINT AS tagged FROM read_csv([${files}], all_varchar = true, header = true)`);
+  expect(Number(got!.tagged)).toBe(Number(want!.tagged));
+  expect(Number(want!.tagged)).toBeGreaterThan(30_000);
+}, 240_000);
