@@ -14,6 +14,7 @@ import { finishAttempt, startAttempt } from "../store/state.ts";
 import { attemptOf, flavourOf, type ImportPlan } from "./plan.ts";
 import { periodSelect } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
+import { rebuildFocus } from "../model/views.ts";
 import { loadAttempts, memorySizeText, parseMemorySize, type LoadSettings } from "./load-settings.ts";
 import { verifyGzipFiles } from "./verify.ts";
 
@@ -66,6 +67,7 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         now: o.now,
         onProgress: (pct) => o.progress.percent(pct),
         pause: o.pause,
+        afterReplace: (con) => rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period),
         beforeCommit: () => verified,
       });
     const attempts = loadAttempts({

@@ -1,6 +1,7 @@
 /**
  * Loading one billing period: one SELECT (built by cur/select.ts) creates the period table; the table, the export's
- * view, the column mapping and the state change in one transaction — all or nothing. No row passes through
+ * view, the column mapping, the state and the cost model's views (model/views.ts, through `afterReplace`) change in
+ * one transaction — all or nothing. No row passes through
  * JavaScript.
  */
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
@@ -39,6 +40,8 @@ export interface PeriodLoad {
   onProgress?: (percent: number) => void;
   /** Crash-test pause points (src/debug-pause.ts). */
   pause?: (point: "load" | "commit") => Promise<void>;
+  /** Runs in the transaction once the period table and the export's view are in place (the cost model's views). */
+  afterReplace?: (con: Connection) => Promise<void>;
   /** Must resolve before the transaction commits (the whole-file checks running beside the load). */
   beforeCommit?: () => Promise<void>;
 }
@@ -115,6 +118,7 @@ export async function loadPeriod(con: Connection, spec: PeriodLoad): Promise<{ r
       sources: spec.sources,
     });
     await rebuildView(con, spec.exportName, spec.tablePrefix);
+    await spec.afterReplace?.(con);
     await spec.beforeCommit?.();
     await spec.pause?.("commit");
     interrupted();

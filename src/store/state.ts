@@ -12,6 +12,15 @@ const LOADS = stateTable("loads");
 const PERIODS = stateTable("periods");
 const COLUMNS = stateTable("columns");
 const LOAD_ID = stateTable("load_id");
+const FOCUS_ACCOUNTS = stateTable("focus_accounts");
+const FOCUS_COUNTED = stateTable("focus_counted");
+
+/**
+ * Which export a (billing account, billing period) counts from in focus.costs: the highest priority, by default the
+ * most recent flavour (FOCUS 3 over CUR 2.0 2 over legacy 1), or the export's own `priority = N` from the config;
+ * ties go to the export name that sorts first.
+ */
+const DEFAULT_PRIORITY = "CASE e.flavour WHEN 'focus' THEN 3 WHEN 'cur2' THEN 2 ELSE 1 END";
 
 /** What became of a load attempt (finops.loads.outcome). */
 export type LoadOutcome = "started" | "imported" | "failed" | "interrupted";
@@ -38,6 +47,18 @@ export async function ensureSchema(con: Connection): Promise<void> {
     CREATE TABLE IF NOT EXISTS ${COLUMNS} (
       export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, source_name VARCHAR NOT NULL,
       column_name VARCHAR NOT NULL, column_type VARCHAR);
+    ALTER TABLE ${EXPORTS} ADD COLUMN IF NOT EXISTS priority INTEGER;
+    CREATE TABLE IF NOT EXISTS ${FOCUS_ACCOUNTS} (
+      export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, billing_account_id VARCHAR,
+      billing_period_start TIMESTAMP, rows BIGINT);
+    CREATE OR REPLACE VIEW ${FOCUS_COUNTED} AS
+      SELECT a.export, a.billing_period, a.billing_account_id, a.billing_period_start, a.rows,
+             COALESCE(e.priority, ${DEFAULT_PRIORITY}) AS priority,
+             row_number() OVER (PARTITION BY a.billing_account_id, a.billing_period
+                                ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export) = 1 AS counts,
+             first_value(a.export) OVER (PARTITION BY a.billing_account_id, a.billing_period
+                                ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export) AS counted_from
+      FROM ${FOCUS_ACCOUNTS} a JOIN ${EXPORTS} e ON e.name = a.export;
   `);
 }
 
@@ -54,6 +75,8 @@ export interface ExportRecord {
   curVersion: string;
   bucket: string;
   prefix: string;
+  /** `priority = N` from the config: which export a period counts from in focus.costs (higher wins). */
+  priority?: number;
 }
 
 /** Record the export, refusing a second export whose name cleans to the same table prefix. */
@@ -67,12 +90,13 @@ export async function registerExport(con: Connection, exp: ExportRecord, now: Da
   }
   const existing = await con.runAndReadAll(`SELECT count(*) FROM ${EXPORTS} WHERE name = $1`, [exp.name]);
   if (Number(existing.getRows()[0][0]) === 0) {
-    await con.run(`INSERT INTO ${EXPORTS} VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      exp.name, exp.tablePrefix, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, sqlTimestamp(now),
-    ]);
+    await con.run(
+      `INSERT INTO ${EXPORTS} (name, table_prefix, flavour, cur_version, bucket, prefix, created_at, priority) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [exp.name, exp.tablePrefix, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, sqlTimestamp(now), exp.priority ?? null],
+    );
   } else {
-    await con.run(`UPDATE ${EXPORTS} SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5 WHERE name = $1`, [
-      exp.name, exp.flavour, exp.curVersion, exp.bucket, exp.prefix,
+    await con.run(`UPDATE ${EXPORTS} SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5, priority = $6 WHERE name = $1`, [
+      exp.name, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, exp.priority ?? null,
     ]);
   }
 }
@@ -259,4 +283,87 @@ export function loadHistory(con: Connection, period: Period, exportName?: string
      ORDER BY l.export, l.id`,
     [period, exportName ?? null],
   );
+}
+
+/** A period table of an export with its columns (name, type, and the source header they came from). */
+export interface PeriodColumns {
+  period: Period;
+  table: string;
+  columns: { name: string; type: string; source?: string }[];
+}
+
+/** The export's flavour and its period tables with their columns, oldest first (the cost model reads them). */
+export async function exportPeriodColumns(con: Connection, exportName: string): Promise<{ flavour: Flavour | null; periods: PeriodColumns[] }> {
+  const f = await con.runAndReadAll(`SELECT flavour FROM ${EXPORTS} WHERE name = $1`, [exportName]);
+  const flavour = (f.getRows()[0]?.[0] ?? null) as Flavour | null;
+  const r = await con.runAndReadAll(
+    `SELECT p.billing_period, p.table_name, c.column_name, c.data_type, m.source_name
+     FROM ${PERIODS} p
+     JOIN duckdb_columns() c ON c.schema_name = $2 AND c.table_name = p.table_name AND c.database_name = current_database()
+     LEFT JOIN ${COLUMNS} m ON m.export = p.export AND m.billing_period = p.billing_period AND m.column_name = c.column_name
+     WHERE p.export = $1
+     ORDER BY p.billing_period, c.column_index`,
+    [exportName, DATA_SCHEMA],
+  );
+  const periods = new Map<string, PeriodColumns>();
+  for (const [period, table, name, type, source] of r.getRows()) {
+    const key = String(period);
+    if (!periods.has(key)) periods.set(key, { period: key, table: String(table), columns: [] });
+    periods.get(key)!.columns.push({ name: String(name), type: String(type), ...(source === null ? {} : { source: String(source) }) });
+  }
+  return { flavour, periods: [...periods.values()] };
+}
+
+/** Record which billing accounts (and how many rows of each) a period holds, from the period's FOCUS rows. */
+export async function replaceFocusAccounts(con: Connection, exportName: string, period: Period, focusSelect: string): Promise<void> {
+  await con.run(`DELETE FROM ${FOCUS_ACCOUNTS} WHERE export = $1 AND billing_period = $2`, [exportName, period]);
+  await con.run(
+    `INSERT INTO ${FOCUS_ACCOUNTS} SELECT $1, $2, BillingAccountId, min(BillingPeriodStart), count(*) FROM (${focusSelect}) GROUP BY BillingAccountId`,
+    [exportName, period],
+  );
+}
+
+/** The exports that have FOCUS rows, by name, with their table prefix (the name of their FOCUS view). */
+export async function focusExports(con: Connection): Promise<{ name: string; prefix: string }[]> {
+  const r = await con.runAndReadAll(
+    `SELECT e.name, e.table_prefix FROM ${EXPORTS} e WHERE e.name IN (SELECT export FROM ${FOCUS_ACCOUNTS}) ORDER BY e.name`,
+  );
+  return r.getRows().map(([n, p]) => ({ name: String(n), prefix: String(p) }));
+}
+
+/** The filter that keeps, of an export's FOCUS rows, the (billing account, billing period) pairs it counts for. */
+export function countedFilter(exportParam: string, alias: string): string {
+  return `EXISTS (SELECT 1 FROM ${FOCUS_COUNTED} w WHERE w.counts AND w.export = ${exportParam}
+    AND w.billing_account_id IS NOT DISTINCT FROM ${alias}."BillingAccountId" AND w.billing_period_start = ${alias}."BillingPeriodStart")`;
+}
+
+/** Per export and period: its billing accounts, whether each counts in focus.costs, and which export it counts from. */
+export interface CountedPeriod {
+  export: string;
+  billingPeriod: Period;
+  billingAccountId: string | null;
+  counts: boolean;
+  countedFrom: string;
+  priority: number;
+}
+
+export async function countedPeriods(con: Connection): Promise<CountedPeriod[]> {
+  if (!(await hasFocusState(con))) return [];
+  const r = await con.runAndReadAll(
+    `SELECT export, billing_period, billing_account_id, counts, counted_from, priority FROM ${FOCUS_COUNTED} ORDER BY export, billing_period, billing_account_id`,
+  );
+  return r.getRows().map(([e, p, a, c, from, prio]) => ({
+    export: String(e),
+    billingPeriod: String(p),
+    billingAccountId: a === null ? null : String(a),
+    counts: Boolean(c),
+    countedFrom: String(from),
+    priority: Number(prio),
+  }));
+}
+
+/** Whether the database has the cost model's bookkeeping (a database written before it has not). */
+async function hasFocusState(con: Connection): Promise<boolean> {
+  const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'focus_counted'", [STATE_SCHEMA]);
+  return Number(r.getRows()[0][0]) > 0;
 }

@@ -1,0 +1,359 @@
+/**
+ * The cost model: one period table of any flavour read as FOCUS 1.2 rows (the columns of AWS's "FOCUS 1.2 with AWS
+ * columns" export, plus finops' own x_ columns), built from the columns the period actually has. An optional column
+ * the period lacks reads as its documented fallback, never an error.
+ *
+ * Sources named next to the rules:
+ *  [AWS-F12]  AWS Data Exports, "FOCUS 1.2 with AWS columns" table dictionary
+ *             https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-2-aws-columns.html
+ *  [AWS-CUR2] AWS Data Exports, CUR 2.0 table dictionary (column names, tag keys)
+ *             https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2.html
+ *  [AWS-LIT]  AWS CUR user guide, "Line item details" (lineItem/LineItemType values) and "Understanding Savings
+ *             Plans" / "Reservation details" (SavingsPlanEffectiveCost, TotalCommitmentToDate − UsedCommitment,
+ *             EffectiveCost, UnusedAmortizedUpfrontFeeForBillingPeriod + UnusedRecurringFee)
+ *             https://docs.aws.amazon.com/cur/latest/userguide/Lineitem-columns.html
+ *  [FOCUS]    FOCUS specification 1.2, https://focus.finops.org/focus-specification/v1-2/ (column definitions and
+ *             allowed values)
+ */
+import type { Flavour } from "../flavour.ts";
+import { ident, literal } from "../store/duckdb.ts";
+
+/** A column of a period table: its name in the table, its type, and (legacy) the CSV header it came from. */
+export interface TableColumn {
+  name: string;
+  type: string;
+  source?: string;
+}
+
+/** The FOCUS columns of the cost model, in order, with their DuckDB types. */
+export const FOCUS_COLUMNS: [string, string][] = [
+  ["BilledCost", "DOUBLE"],
+  ["EffectiveCost", "DOUBLE"],
+  ["ListCost", "DOUBLE"],
+  ["ContractedCost", "DOUBLE"],
+  ["BillingCurrency", "VARCHAR"],
+  ["BillingAccountId", "VARCHAR"],
+  ["BillingAccountName", "VARCHAR"],
+  ["SubAccountId", "VARCHAR"],
+  ["SubAccountName", "VARCHAR"],
+  ["BillingPeriodStart", "TIMESTAMP"],
+  ["BillingPeriodEnd", "TIMESTAMP"],
+  ["ChargePeriodStart", "TIMESTAMP"],
+  ["ChargePeriodEnd", "TIMESTAMP"],
+  ["ChargeCategory", "VARCHAR"],
+  ["ChargeClass", "VARCHAR"],
+  ["ChargeDescription", "VARCHAR"],
+  ["ChargeFrequency", "VARCHAR"],
+  ["CommitmentDiscountId", "VARCHAR"],
+  ["CommitmentDiscountType", "VARCHAR"],
+  ["CommitmentDiscountCategory", "VARCHAR"],
+  ["CommitmentDiscountStatus", "VARCHAR"],
+  ["ConsumedQuantity", "DOUBLE"],
+  ["ConsumedUnit", "VARCHAR"],
+  ["PricingQuantity", "DOUBLE"],
+  ["PricingUnit", "VARCHAR"],
+  ["ListUnitPrice", "DOUBLE"],
+  ["ContractedUnitPrice", "DOUBLE"],
+  ["RegionId", "VARCHAR"],
+  ["RegionName", "VARCHAR"],
+  ["AvailabilityZone", "VARCHAR"],
+  ["ResourceId", "VARCHAR"],
+  ["ServiceName", "VARCHAR"],
+  ["ServiceCategory", "VARCHAR"],
+  ["SkuId", "VARCHAR"],
+  ["SkuPriceId", "VARCHAR"],
+  ["ProviderName", "VARCHAR"],
+  ["PublisherName", "VARCHAR"],
+  ["InvoiceIssuerName", "VARCHAR"],
+  ["InvoiceId", "VARCHAR"],
+  ["Tags", "MAP(VARCHAR, VARCHAR)"],
+  ["x_UsageType", "VARCHAR"],
+  ["x_Operation", "VARCHAR"],
+  ["x_ServiceCode", "VARCHAR"],
+  ["x_UnblendedCost", "DOUBLE"],
+  ["x_NetUnblendedCost", "DOUBLE"],
+  ["x_NetAmortizedCost", "DOUBLE"],
+  ["x_LineItemType", "VARCHAR"],
+  ["x_Export", "VARCHAR"],
+  ["x_Flavour", "VARCHAR"],
+];
+
+/**
+ * A legacy CUR header's CUR 2.0 name [AWS-CUR2]: `lineItem/UnblendedCost` → `line_item_unblended_cost`,
+ * `savingsPlan/SavingsPlanARN` → `savings_plan_savings_plan_a_r_n` (an underscore before every capital).
+ */
+export function cur2NameOf(header: string): string {
+  return header
+    .replace("/", "_")
+    .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+    .replace(/__+/g, "_")
+    .replace(/^_/, "");
+}
+
+/**
+ * The key a tag is read under in `Tags`, the same for every flavour of one bill: CUR 2.0's form [AWS-CUR2], which
+ * lower-cases the tag key and replaces every character outside [a-z0-9] by `_` — `resourceTags/user:Cost-Center` and
+ * CUR 2.0's `user_cost_center` both read as `user_cost_center`. CUR 2.0's form is the one every flavour can reach:
+ * the legacy spelling cannot be recovered from it. Two legacy tag columns equal up to case (`user:Team` and
+ * `user:team`) become one key; where a row has values in both, the one of the earlier CSV column wins.
+ */
+export function tagKey(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, "_");
+}
+
+/** FOCUS ServiceCategory of an AWS product code [FOCUS allowed values]; "Other" for any code not listed. */
+const SERVICE_CATEGORY: Record<string, string> = {
+  AmazonEC2: "Compute",
+  AWSLambda: "Compute",
+  AmazonECS: "Compute",
+  AmazonEKS: "Compute",
+  AWSFargate: "Compute",
+  AmazonLightsail: "Compute",
+  AmazonS3: "Storage",
+  AmazonEFS: "Storage",
+  AmazonGlacier: "Storage",
+  AWSBackup: "Storage",
+  AmazonFSx: "Storage",
+  AmazonRDS: "Databases",
+  AmazonDynamoDB: "Databases",
+  AmazonElastiCache: "Databases",
+  AmazonRedshift: "Databases",
+  AmazonDocDB: "Databases",
+  AmazonNeptune: "Databases",
+  AmazonVPC: "Networking",
+  AmazonCloudFront: "Networking",
+  AWSDataTransfer: "Networking",
+  AmazonRoute53: "Networking",
+  AWSELB: "Networking",
+  AWSDirectConnect: "Networking",
+  AWSGlobalAccelerator: "Networking",
+  AmazonApiGateway: "Web",
+  AmazonCloudWatch: "Management and Governance",
+  AWSCloudTrail: "Management and Governance",
+  AWSConfig: "Management and Governance",
+  AWSCostExplorer: "Management and Governance",
+  AWSSystemsManager: "Management and Governance",
+  AWSSupportBusiness: "Management and Governance",
+  AWSSupportEnterprise: "Management and Governance",
+  awskms: "Security",
+  AWSSecretsManager: "Security",
+  AWSShield: "Security",
+  awswaf: "Security",
+  AmazonGuardDuty: "Security",
+  AmazonCognito: "Identity",
+  AmazonSNS: "Integration",
+  AWSQueueService: "Integration",
+  AmazonSQS: "Integration",
+  AWSEvents: "Integration",
+  AmazonKinesis: "Analytics",
+  AmazonAthena: "Analytics",
+  AWSGlue: "Analytics",
+  AmazonES: "Analytics",
+  ElasticMapReduce: "Analytics",
+  AmazonQuickSight: "Analytics",
+  AmazonSageMaker: "AI and Machine Learning",
+  AmazonBedrock: "AI and Machine Learning",
+  AWSCodeBuild: "Developer Tools",
+  AWSCodePipeline: "Developer Tools",
+  AmazonECR: "Compute",
+};
+
+/** Resolves the CUR 2.0 names the rules are written in to a period's own columns. */
+class Columns {
+  #byCanonical = new Map<string, TableColumn>();
+  #tags: { key: string; columns: string[] }[] = [];
+  constructor(
+    readonly flavour: Flavour,
+    columns: TableColumn[],
+  ) {
+    const tags = new Map<string, string[]>();
+    for (const c of columns) {
+      if (flavour === "legacy") {
+        const header = c.source ?? c.name;
+        if (header.startsWith("resourceTags/")) {
+          const key = tagKey(header.slice("resourceTags/".length));
+          tags.set(key, [...(tags.get(key) ?? []), c.name]);
+          continue;
+        }
+        const canonical = cur2NameOf(header);
+        if (!this.#byCanonical.has(canonical)) this.#byCanonical.set(canonical, c);
+      } else if (!this.#byCanonical.has(c.name)) {
+        this.#byCanonical.set(c.name, c);
+      }
+    }
+    this.#tags = [...tags].map(([key, cols]) => ({ key, columns: cols }));
+  }
+
+  has(name: string): boolean {
+    return this.#byCanonical.has(name) || (this.flavour === "cur2" && name.startsWith("product_") && this.#byCanonical.has("product"));
+  }
+
+  /** The column as `type`, or a typed NULL when the period lacks it. CUR 2.0 product attributes fall back to the `product` map. */
+  get(name: string, type = "VARCHAR"): string {
+    const c = this.#byCanonical.get(name);
+    if (c) return castTo(ident(c.name), c.type, type);
+    if (this.flavour === "cur2" && name.startsWith("product_") && this.#byCanonical.has("product")) {
+      return castTo(`${ident("product")}[${literal(name.slice("product_".length))}]`, "VARCHAR", type);
+    }
+    return `CAST(NULL AS ${type})`;
+  }
+
+  /** A money column, or `fallback` (an SQL expression) when the period lacks it. */
+  money(name: string, fallback: string): string {
+    return this.#byCanonical.has(name) ? `COALESCE(${this.get(name, "DOUBLE")}, ${fallback})` : fallback;
+  }
+
+  /** The tags of a row as one MAP under tagKey() keys, empty values left out. */
+  tags(): string {
+    if (this.flavour === "cur2") {
+      if (!this.#byCanonical.has("resource_tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+      return `map_from_entries(list_filter(map_entries(${ident(this.#byCanonical.get("resource_tags")!.name)}), e -> e.value IS NOT NULL AND e.value <> ''))::MAP(VARCHAR, VARCHAR)`;
+    }
+    if (this.#tags.length === 0) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+    const entries = this.#tags.map(({ key, columns }) => {
+      const value = columns.length === 1 ? `NULLIF(${ident(columns[0])}, '')` : `COALESCE(${columns.map((c) => `NULLIF(${ident(c)}, '')`).join(", ")})`;
+      return `{'key': ${literal(key)}, 'value': ${value}}`;
+    });
+    return `map_from_entries(list_filter([${entries.join(", ")}], e -> e.value IS NOT NULL))::MAP(VARCHAR, VARCHAR)`;
+  }
+}
+
+function castTo(expr: string, from: string, to: string): string {
+  if (from.toUpperCase() === to.toUpperCase()) return expr;
+  if (to === "DOUBLE" || to === "TIMESTAMP") return `TRY_CAST(${expr} AS ${to})`;
+  return `CAST(${expr} AS ${to})`;
+}
+
+/** One period of a legacy or CUR 2.0 export as FOCUS rows. */
+function curSelect(cols: Columns): Record<string, string> {
+  const c = (n: string, t?: string) => cols.get(n, t);
+  const type = c("line_item_line_item_type");
+  const unblended = `COALESCE(${c("line_item_unblended_cost", "DOUBLE")}, 0)`;
+  const netUnblended = cols.money("line_item_net_unblended_cost", unblended);
+  const spArn = `NULLIF(${c("savings_plan_savings_plan_a_r_n")}, '')`;
+  const riArn = `NULLIF(${c("reservation_reservation_a_r_n")}, '')`;
+
+  // Amortized cost per line item type [AWS-LIT]; `net` reads each net column, falling back to its gross column.
+  const amortized = (net: boolean) => {
+    const m = (gross: string, netName: string) => (net ? cols.money(netName, cols.money(gross, "0")) : cols.money(gross, "0"));
+    const base = net ? netUnblended : unblended;
+    const spUnused = `(${cols.money("savings_plan_total_commitment_to_date", "0")} - ${cols.money("savings_plan_used_commitment", "0")})`;
+    // The unused commitment of a Savings Plan is only given gross; its net value scales it by the plan's own
+    // net-to-gross ratio of the commitment for the billing period (recurring plus amortized upfront).
+    const spRatio = net
+      ? `COALESCE((${m("savings_plan_recurring_commitment_for_billing_period", "savings_plan_net_recurring_commitment_for_billing_period")} + ${m("savings_plan_amortized_upfront_commitment_for_billing_period", "savings_plan_net_amortized_upfront_commitment_for_billing_period")}) / NULLIF(${cols.money("savings_plan_recurring_commitment_for_billing_period", "0")} + ${cols.money("savings_plan_amortized_upfront_commitment_for_billing_period", "0")}, 0), 1)`
+      : "1";
+    return `CASE ${type}
+      WHEN 'SavingsPlanCoveredUsage' THEN ${m("savings_plan_savings_plan_effective_cost", "savings_plan_net_savings_plan_effective_cost")}
+      WHEN 'SavingsPlanRecurringFee' THEN ${spUnused} * ${spRatio}
+      WHEN 'SavingsPlanNegation' THEN 0
+      WHEN 'SavingsPlanUpfrontFee' THEN 0
+      WHEN 'DiscountedUsage' THEN ${m("reservation_effective_cost", "reservation_net_effective_cost")}
+      WHEN 'RIFee' THEN ${m("reservation_unused_amortized_upfront_fee_for_billing_period", "reservation_net_unused_amortized_upfront_fee_for_billing_period")} + ${m("reservation_unused_recurring_fee", "reservation_net_unused_recurring_fee")}
+      WHEN 'Fee' THEN CASE WHEN ${riArn} IS NOT NULL THEN 0 ELSE ${base} END
+      WHEN 'Refund' THEN CASE WHEN ${spArn} IS NOT NULL THEN 0 ELSE ${base} END
+      ELSE ${base} END`;
+  };
+
+  const productCode = c("line_item_product_code");
+  const serviceCategory = `CASE ${productCode} ${Object.entries(SERVICE_CATEGORY)
+    .map(([code, cat]) => `WHEN ${literal(code)} THEN ${literal(cat)}`)
+    .join(" ")} ELSE 'Other' END`;
+  const isUsage = `${type} IN ('Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation')`;
+
+  return {
+    BilledCost: netUnblended,
+    EffectiveCost: amortized(false),
+    ListCost: cols.money("pricing_public_on_demand_cost", "0"),
+    // [FOCUS] ContractedCost: the cost at the negotiated rates, before commitment discounts: the net unblended cost
+    // of on-demand and Savings Plan covered usage, the contracted-rate share of the list cost of RI usage.
+    ContractedCost: `CASE ${type} WHEN 'SavingsPlanNegation' THEN 0 WHEN 'DiscountedUsage' THEN ${cols.money("pricing_public_on_demand_cost", "0")} ELSE ${netUnblended} END`,
+    BillingCurrency: `COALESCE(${c("line_item_currency_code")}, 'USD')`,
+    BillingAccountId: c("bill_payer_account_id"),
+    BillingAccountName: c("bill_payer_account_name"),
+    SubAccountId: c("line_item_usage_account_id"),
+    SubAccountName: c("line_item_usage_account_name"),
+    BillingPeriodStart: c("bill_billing_period_start_date", "TIMESTAMP"),
+    BillingPeriodEnd: c("bill_billing_period_end_date", "TIMESTAMP"),
+    ChargePeriodStart: c("line_item_usage_start_date", "TIMESTAMP"),
+    ChargePeriodEnd: c("line_item_usage_end_date", "TIMESTAMP"),
+    // [AWS-F12] ChargeCategory from the line item type.
+    ChargeCategory: `CASE
+      WHEN ${isUsage} THEN 'Usage'
+      WHEN ${type} IN ('Fee', 'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Purchase'
+      WHEN ${type} = 'Tax' THEN 'Tax'
+      WHEN ${type} IN ('Credit', 'EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount', 'RiVolumeDiscount', 'DistributorDiscount', 'SppDiscount') THEN 'Credit'
+      ELSE 'Adjustment' END`,
+    // [FOCUS] ChargeClass: 'Correction' for a charge of an earlier, already invoiced billing period.
+    ChargeClass: `CASE WHEN ${c("line_item_usage_start_date", "TIMESTAMP")} < ${c("bill_billing_period_start_date", "TIMESTAMP")} OR ${type} = 'Refund' THEN 'Correction' END`,
+    ChargeDescription: c("line_item_line_item_description"),
+    // [FOCUS] ChargeFrequency: Usage-Based, Recurring or One-Time.
+    ChargeFrequency: `CASE WHEN ${isUsage} THEN 'Usage-Based' WHEN ${type} IN ('RIFee', 'SavingsPlanRecurringFee') THEN 'Recurring' ELSE 'One-Time' END`,
+    CommitmentDiscountId: `CASE WHEN ${type} LIKE 'SavingsPlan%' THEN ${spArn} WHEN ${type} IN ('DiscountedUsage', 'RIFee', 'Fee') THEN ${riArn} END`,
+    CommitmentDiscountType: `CASE WHEN ${type} LIKE 'SavingsPlan%' AND ${spArn} IS NOT NULL THEN 'Savings Plan' WHEN ${type} IN ('DiscountedUsage', 'RIFee', 'Fee') AND ${riArn} IS NOT NULL THEN 'Reserved Instance' END`,
+    // [FOCUS] CommitmentDiscountCategory: Savings Plans commit to spend, reservations to usage.
+    CommitmentDiscountCategory: `CASE WHEN ${type} LIKE 'SavingsPlan%' AND ${spArn} IS NOT NULL THEN 'Spend' WHEN ${type} IN ('DiscountedUsage', 'RIFee', 'Fee') AND ${riArn} IS NOT NULL THEN 'Usage' END`,
+    // [FOCUS] CommitmentDiscountStatus: Used for covered usage, Unused for the unused part billed as the recurring fee.
+    CommitmentDiscountStatus: `CASE ${type} WHEN 'SavingsPlanCoveredUsage' THEN 'Used' WHEN 'DiscountedUsage' THEN 'Used' WHEN 'SavingsPlanRecurringFee' THEN 'Unused' WHEN 'RIFee' THEN 'Unused' END`,
+    ConsumedQuantity: `CASE WHEN ${isUsage} THEN ${c("line_item_usage_amount", "DOUBLE")} END`,
+    ConsumedUnit: `CASE WHEN ${isUsage} THEN ${c("pricing_unit")} END`,
+    PricingQuantity: c("line_item_usage_amount", "DOUBLE"),
+    PricingUnit: c("pricing_unit"),
+    ListUnitPrice: c("pricing_public_on_demand_rate", "DOUBLE"),
+    ContractedUnitPrice: cols.has("line_item_net_unblended_rate") ? `COALESCE(${c("line_item_net_unblended_rate", "DOUBLE")}, ${c("line_item_unblended_rate", "DOUBLE")})` : c("line_item_unblended_rate", "DOUBLE"),
+    RegionId: `NULLIF(${c("product_region_code")}, '')`,
+    RegionName: `NULLIF(${c("product_location")}, '')`,
+    AvailabilityZone: `NULLIF(${c("line_item_availability_zone")}, '')`,
+    ResourceId: `NULLIF(${c("line_item_resource_id")}, '')`,
+    ServiceName: `COALESCE(NULLIF(${c("product_product_name")}, ''), ${productCode})`,
+    ServiceCategory: serviceCategory,
+    SkuId: `NULLIF(${c("product_sku")}, '')`,
+    SkuPriceId: `NULLIF(${c("pricing_rate_code")}, '')`,
+    ProviderName: "'AWS'",
+    PublisherName: `COALESCE(NULLIF(${c("line_item_legal_entity")}, ''), 'AWS')`,
+    InvoiceIssuerName: `NULLIF(${c("bill_invoicing_entity")}, '')`,
+    InvoiceId: `NULLIF(${c("bill_invoice_id")}, '')`,
+    Tags: cols.tags(),
+    x_UsageType: c("line_item_usage_type"),
+    x_Operation: c("line_item_operation"),
+    x_ServiceCode: productCode,
+    x_UnblendedCost: unblended,
+    x_NetUnblendedCost: netUnblended,
+    x_NetAmortizedCost: amortized(true),
+    x_LineItemType: type,
+  };
+}
+
+/** One period of a native FOCUS export: its columns by name; the x_ columns where the export carries them. */
+function focusSelect(cols: Columns): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, type] of FOCUS_COLUMNS) {
+    if (name === "Tags") continue;
+    out[name] = cols.get(name, type);
+  }
+  for (const money of ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost"]) out[money] = cols.money(money, "0");
+  out.Tags = cols.has("Tags")
+    ? `map_from_entries(list_transform(list_filter(map_entries(${cols.get("Tags", "MAP(VARCHAR, VARCHAR)")}), e -> e.value IS NOT NULL AND e.value <> ''), e -> {'key': ${tagKeySql("e.key")}, 'value': e.value}))::MAP(VARCHAR, VARCHAR)`
+    : "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+  // [AWS-F12] AWS's FOCUS BilledCost includes every discount: it is the net unblended cost.
+  out.x_NetUnblendedCost = cols.money("x_NetUnblendedCost", out.BilledCost);
+  out.x_UnblendedCost = cols.money("x_UnblendedCost", out.BilledCost);
+  out.x_NetAmortizedCost = cols.money("x_NetAmortizedCost", out.EffectiveCost);
+  out.x_LineItemType = cols.get("x_LineItemType");
+  return out;
+}
+
+/** tagKey() in SQL. */
+function tagKeySql(expr: string): string {
+  return `regexp_replace(lower(${expr}), '[^a-z0-9]', '_', 'g')`;
+}
+
+/** The SELECT of one period table as FOCUS rows, every column of FOCUS_COLUMNS in order. */
+export function periodFocusSelect(opts: { table: string; flavour: Flavour; columns: TableColumn[]; exportName: string }): string {
+  const cols = new Columns(opts.flavour, opts.columns);
+  const exprs = opts.flavour === "focus" ? focusSelect(cols) : curSelect(cols);
+  exprs.x_Export = literal(opts.exportName);
+  exprs.x_Flavour = literal(opts.flavour);
+  const list = FOCUS_COLUMNS.map(([name, type]) => `CAST(${exprs[name] ?? "NULL"} AS ${type}) AS ${ident(name)}`);
+  return `SELECT\n  ${list.join(",\n  ")}\nFROM ${opts.table}`;
+}

@@ -1,0 +1,45 @@
+/**
+ * The cost model's views, rebuilt inside the transaction that replaces a period (store/load.ts calls back here):
+ * `focus."{export}"`, the union of the export's periods as FOCUS rows, each period read from the columns it has; and
+ * `focus.costs`, every export's rows where the export is the one a (billing account, billing period) counts from.
+ */
+import { ident, literal, type Connection } from "../store/duckdb.ts";
+import { dataTable, type Period } from "../store/naming.ts";
+import { countedFilter, exportPeriodColumns, focusExports, replaceFocusAccounts } from "../store/state.ts";
+import { periodFocusSelect } from "./focus.ts";
+
+export const FOCUS_SCHEMA = "focus";
+
+/** `"focus"."name"`, quoted. */
+export function focusView(name: string): string {
+  return `${ident(FOCUS_SCHEMA)}.${ident(name)}`;
+}
+
+/** Rebuild the export's FOCUS view and focus.costs; `period` is the one just loaded (its accounts are recounted). */
+export async function rebuildFocus(con: Connection, exportName: string, tablePrefix: string, period?: Period): Promise<void> {
+  await con.run(`CREATE SCHEMA IF NOT EXISTS ${ident(FOCUS_SCHEMA)}`);
+  const { flavour, periods } = await exportPeriodColumns(con, exportName);
+  const view = focusView(tablePrefix);
+  if (!flavour || periods.length === 0) {
+    await con.run(`DROP VIEW IF EXISTS ${view}`);
+  } else {
+    const selects = periods.map((p) => ({ period: p.period, sql: periodFocusSelect({ table: dataTable(p.table), flavour, columns: p.columns, exportName }) }));
+    await con.run(`CREATE OR REPLACE VIEW ${view} AS\n${selects.map((s) => s.sql).join("\nUNION ALL\n")}`);
+    for (const s of selects) if (period === undefined || s.period === period) await replaceFocusAccounts(con, exportName, s.period, s.sql);
+  }
+  await rebuildCosts(con);
+}
+
+/** focus.costs: each (billing account, billing period) from one export only (store/state.ts, focus_counted). */
+async function rebuildCosts(con: Connection): Promise<void> {
+  const views = await con.runAndReadAll("SELECT view_name FROM duckdb_views() WHERE schema_name = $1", [FOCUS_SCHEMA]);
+  const present = new Set(views.getRows().map((r) => String(r[0])));
+  const parts = (await focusExports(con))
+    .filter((e) => present.has(e.prefix))
+    .map((e) => `SELECT * FROM ${focusView(e.prefix)} f WHERE ${countedFilter(literal(e.name), "f")}`);
+  if (parts.length === 0) {
+    await con.run(`DROP VIEW IF EXISTS ${focusView("costs")}`);
+    return;
+  }
+  await con.run(`CREATE OR REPLACE VIEW ${focusView("costs")} AS\n${parts.join("\nUNION ALL\n")}`);
+}
