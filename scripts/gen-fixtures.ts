@@ -21,12 +21,31 @@
  * column values of each flavour), data-file.ts (CSV, gzip, ZIP, Parquet), manifests.ts, legacy-layout.ts and
  * data-exports-layout.ts (the S3 layouts), truth.ts (the ground truth), specs.ts, generate.ts, bench-exports.ts,
  * nise-like.ts (a delivery shaped as nise, koku's generator, writes them: manifest columns a subset of the CSV's),
+ * commitments.ts with commitments-bill.ts and commitments-flavours.ts (one small bill with an EDP discount, a Savings
+ * Plan, Reserved Instances, credits, refunds and tax, as five exports of every flavour plus a member-account report,
+ * with a ground truth computed from its line-item model; not in the default tree),
  * extract-seeds.ts and cli.ts. This file is the entry point and the API the tests and the benchmark import.
  */
 import { runCli } from "./fixtures/cli.ts";
 
 export { generateBenchExports, generateManyPeriods } from "./fixtures/bench-exports.ts";
 export { extractSeeds } from "./fixtures/extract-seeds.ts";
+export {
+  COMMITMENTS_BUCKET,
+  COMMITMENTS_EXPORTS,
+  COMMITMENTS_PERIODS,
+  COMMITMENTS_TRUTH_FILE,
+  generateCommitmentsBill,
+  NO_COMMITMENTS_PERIOD,
+  type CommitmentsExportKey,
+  type CommitmentsExportTruth,
+  type CommitmentsGroup,
+  type CommitmentsLineTruth,
+  type CommitmentsPeriodTruth,
+  type CommitmentsSums,
+  type CommitmentsTruth,
+  type Money,
+} from "./fixtures/commitments.ts";
 export { generateFixtures, type GenOptions } from "./fixtures/generate.ts";
 export { athenaName } from "./fixtures/headers.ts";
 export { generateNiseLikeExport, NISE_BUCKET, NISE_NAME, NISE_PERIOD, NISE_PREFIX, type NiseLikeTruth } from "./fixtures/nise-like.ts";
