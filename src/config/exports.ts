@@ -16,6 +16,8 @@ export interface ExportSource {
   /** First and last billing period, YYYY-MM (flags win over the export's start_date / end_date). */
   start?: string;
   end?: string;
+  /** `priority = N`: which export a period counts from in focus.costs when two hold it (higher wins). */
+  priority?: number;
 }
 
 export interface SourceFlags extends AwsFlags {
@@ -71,6 +73,7 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
       }),
       start: first,
       end: last,
+      ...(e.priority === undefined ? {} : { priority: e.priority }),
     };
   };
   if (flags.all) {

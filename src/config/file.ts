@@ -28,6 +28,8 @@ export const ExportSchema = v.object({
   cur_version: v.optional(v.picklist(["v1", "v2"], "must be v1 or v2")),
   start_date: v.optional(month),
   end_date: v.optional(month),
+  /** Which export a billing period counts from in focus.costs when two hold it (higher wins). */
+  priority: v.optional(v.pipe(v.number("must be a whole number"), v.integer("must be a whole number"))),
 });
 
 export const ConfigFileSchema = v.object({

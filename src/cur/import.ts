@@ -148,7 +148,7 @@ class ImportRun {
       }
       if (req.pick) plans = keepPicked(plans, await req.pick(plans));
       if (plans.length > 0 && !req.dryRun) {
-        const record = { name: exp.name, tablePrefix: plans[0].tablePrefix, flavour: exportFlavour(plans), curVersion: plans[0].curVersion, bucket: exp.bucket, prefix: exp.prefix };
+        const record = { name: exp.name, tablePrefix: plans[0].tablePrefix, flavour: exportFlavour(plans), curVersion: plans[0].curVersion, bucket: exp.bucket, prefix: exp.prefix, priority: exp.priority };
         await this.exclusive((con) => registerExport(con, record, req.now()));
       }
       const toImport: ImportPlan[] = [];

@@ -91,14 +91,32 @@ export function cur2NameOf(header: string): string {
 }
 
 /**
- * The key a tag is read under in `Tags`, the same for every flavour of one bill: CUR 2.0's form [AWS-CUR2], which
- * lower-cases the tag key and replaces every character outside [a-z0-9] by `_` — `resourceTags/user:Cost-Center` and
- * CUR 2.0's `user_cost_center` both read as `user_cost_center`. CUR 2.0's form is the one every flavour can reach:
- * the legacy spelling cannot be recovered from it. Two legacy tag columns equal up to case (`user:Team` and
- * `user:team`) become one key; where a row has values in both, the one of the earlier CSV column wins.
+ * The key a tag is read under in `Tags`, the same for every flavour of one bill: CUR 2.0's form [AWS-CUR2] —
+ * `<prefix>_<key in snake case>`: legacy `resourceTags/user:CostCenter` and CUR 2.0's `user_cost_center` both read
+ * as `user_cost_center`, `resourceTags/aws:createdBy` as `aws_created_by`. A FOCUS export writes a user tag without
+ * its `user:` prefix (`CostCenter`) and an AWS tag with it (`aws:createdBy`); they read the same way. CUR 2.0's form
+ * is the one every flavour can reach (the original spelling cannot be recovered from it). Two tags equal up to case
+ * (`user:Team` and `user:team`) become one key, as they do in CUR 2.0; where a row has values in both, the one of the
+ * earlier column wins.
  */
 export function tagKey(key: string): string {
-  return key.toLowerCase().replace(/[^a-z0-9]/g, "_");
+  const colon = key.indexOf(":");
+  const [prefix, name] = colon >= 0 ? [key.slice(0, colon), key.slice(colon + 1)] : ["user", key];
+  return `${snake(prefix)}_${snake(name)}`;
+}
+
+function snake(s: string): string {
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+}
+
+/** tagKey() in SQL, for the keys of a FOCUS export's Tags. */
+function tagKeySql(expr: string): string {
+  const snakeSql = (e: string) => `trim(regexp_replace(lower(regexp_replace(${e}, '([a-z0-9])([A-Z])', '\\1_\\2', 'g')), '[^a-z0-9]+', '_', 'g'), '_')`;
+  return `CASE WHEN contains(${expr}, ':') THEN ${snakeSql(`split_part(${expr}, ':', 1)`)} || '_' || ${snakeSql(`substr(${expr}, strpos(${expr}, ':') + 1)`)} ELSE 'user_' || ${snakeSql(expr)} END`;
 }
 
 /** FOCUS ServiceCategory of an AWS product code [FOCUS allowed values]; "Other" for any code not listed. */
@@ -170,8 +188,10 @@ class Columns {
     for (const c of columns) {
       if (flavour === "legacy") {
         const header = c.source ?? c.name;
-        if (header.startsWith("resourceTags/")) {
-          const key = tagKey(header.slice("resourceTags/".length));
+        // CSV `resourceTags/user:Team`; Parquet (Athena names) `resource_tags_user_team`, already in CUR 2.0's form
+        const athenaTag = header.startsWith("resource_tags_");
+        if (header.startsWith("resourceTags/") || athenaTag) {
+          const key = athenaTag ? header.slice("resource_tags_".length) : tagKey(header.slice("resourceTags/".length));
           tags.set(key, [...(tags.get(key) ?? []), c.name]);
           continue;
         }
@@ -207,15 +227,20 @@ class Columns {
   tags(): string {
     if (this.flavour === "cur2") {
       if (!this.#byCanonical.has("resource_tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
-      return `map_from_entries(list_filter(map_entries(${ident(this.#byCanonical.get("resource_tags")!.name)}), e -> e.value IS NOT NULL AND e.value <> ''))::MAP(VARCHAR, VARCHAR)`;
+      return tagMap(`list_filter(map_entries(${ident(this.#byCanonical.get("resource_tags")!.name)}), e -> e.value IS NOT NULL AND e.value <> '')`);
     }
     if (this.#tags.length === 0) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
     const entries = this.#tags.map(({ key, columns }) => {
       const value = columns.length === 1 ? `NULLIF(${ident(columns[0])}, '')` : `COALESCE(${columns.map((c) => `NULLIF(${ident(c)}, '')`).join(", ")})`;
       return `{'key': ${literal(key)}, 'value': ${value}}`;
     });
-    return `map_from_entries(list_filter([${entries.join(", ")}], e -> e.value IS NOT NULL))::MAP(VARCHAR, VARCHAR)`;
+    return tagMap(`list_filter([${entries.join(", ")}], e -> e.value IS NOT NULL)`);
   }
+}
+
+/** A MAP of a list of {key, value} entries whose keys may repeat: the first entry of each key wins. */
+function tagMap(entries: string): string {
+  return `map_from_entries(list_filter(${entries}, (e, i) -> list_position(list_transform(${entries}, x -> x.key), e.key) = i))::MAP(VARCHAR, VARCHAR)`;
 }
 
 function castTo(expr: string, from: string, to: string): string {
@@ -238,14 +263,10 @@ function curSelect(cols: Columns): Record<string, string> {
     const m = (gross: string, netName: string) => (net ? cols.money(netName, cols.money(gross, "0")) : cols.money(gross, "0"));
     const base = net ? netUnblended : unblended;
     const spUnused = `(${cols.money("savings_plan_total_commitment_to_date", "0")} - ${cols.money("savings_plan_used_commitment", "0")})`;
-    // The unused commitment of a Savings Plan is only given gross; its net value scales it by the plan's own
-    // net-to-gross ratio of the commitment for the billing period (recurring plus amortized upfront).
-    const spRatio = net
-      ? `COALESCE((${m("savings_plan_recurring_commitment_for_billing_period", "savings_plan_net_recurring_commitment_for_billing_period")} + ${m("savings_plan_amortized_upfront_commitment_for_billing_period", "savings_plan_net_amortized_upfront_commitment_for_billing_period")}) / NULLIF(${cols.money("savings_plan_recurring_commitment_for_billing_period", "0")} + ${cols.money("savings_plan_amortized_upfront_commitment_for_billing_period", "0")}, 0), 1)`
-      : "1";
+    // The unused commitment of a Savings Plan has no net columns: it falls back to its gross columns (Build 3).
     return `CASE ${type}
       WHEN 'SavingsPlanCoveredUsage' THEN ${m("savings_plan_savings_plan_effective_cost", "savings_plan_net_savings_plan_effective_cost")}
-      WHEN 'SavingsPlanRecurringFee' THEN ${spUnused} * ${spRatio}
+      WHEN 'SavingsPlanRecurringFee' THEN ${spUnused}
       WHEN 'SavingsPlanNegation' THEN 0
       WHEN 'SavingsPlanUpfrontFee' THEN 0
       WHEN 'DiscountedUsage' THEN ${m("reservation_effective_cost", "reservation_net_effective_cost")}
@@ -282,7 +303,16 @@ function curSelect(cols: Columns): Record<string, string> {
       WHEN ${isUsage} THEN 'Usage'
       WHEN ${type} IN ('Fee', 'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee') THEN 'Purchase'
       WHEN ${type} = 'Tax' THEN 'Tax'
-      WHEN ${type} IN ('Credit', 'EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount', 'RiVolumeDiscount', 'DistributorDiscount', 'SppDiscount') THEN 'Credit'
+      WHEN ${type} = 'Credit' THEN 'Credit'
+      -- AWS's FOCUS export folds a negotiated discount into the row it discounts [AWS-F12: BilledCost is "inclusive of
+      -- all reduced rates and discounts"], so a CUR discount line takes that row's category. A discount line carries
+      -- the usage type and product of what it discounts: an RI fee (HeavyUsage:…) or a Savings Plan is a Purchase; a
+      -- positive one reverses a discount on a refund (an Adjustment); any other discounts usage.
+      WHEN ${type} IN ('EdpDiscount', 'BundledDiscount', 'PrivateRateDiscount', 'RiVolumeDiscount', 'DistributorDiscount', 'SppDiscount') THEN CASE
+        WHEN ${unblended} > 0 THEN 'Adjustment'
+        WHEN ${c("line_item_usage_type")} LIKE '%HeavyUsage%' OR ${productCode} LIKE '%SavingsPlans' THEN 'Purchase'
+        ELSE 'Usage' END
+      -- Refund and anything else: [FOCUS] Adjustment.
       ELSE 'Adjustment' END`,
     // [FOCUS] ChargeClass: 'Correction' for a charge of an earlier, already invoiced billing period.
     ChargeClass: `CASE WHEN ${c("line_item_usage_start_date", "TIMESTAMP")} < ${c("bill_billing_period_start_date", "TIMESTAMP")} OR ${type} = 'Refund' THEN 'Correction' END`,
@@ -333,7 +363,7 @@ function focusSelect(cols: Columns): Record<string, string> {
   }
   for (const money of ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost"]) out[money] = cols.money(money, "0");
   out.Tags = cols.has("Tags")
-    ? `map_from_entries(list_transform(list_filter(map_entries(${cols.get("Tags", "MAP(VARCHAR, VARCHAR)")}), e -> e.value IS NOT NULL AND e.value <> ''), e -> {'key': ${tagKeySql("e.key")}, 'value': e.value}))::MAP(VARCHAR, VARCHAR)`
+    ? tagMap(`list_transform(list_filter(map_entries(${cols.get("Tags", "MAP(VARCHAR, VARCHAR)")}), e -> e.value IS NOT NULL AND e.value <> ''), e -> {'key': ${tagKeySql("e.key")}, 'value': e.value})`)
     : "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
   // [AWS-F12] AWS's FOCUS BilledCost includes every discount: it is the net unblended cost.
   out.x_NetUnblendedCost = cols.money("x_NetUnblendedCost", out.BilledCost);
@@ -341,11 +371,6 @@ function focusSelect(cols: Columns): Record<string, string> {
   out.x_NetAmortizedCost = cols.money("x_NetAmortizedCost", out.EffectiveCost);
   out.x_LineItemType = cols.get("x_LineItemType");
   return out;
-}
-
-/** tagKey() in SQL. */
-function tagKeySql(expr: string): string {
-  return `regexp_replace(lower(${expr}), '[^a-z0-9]', '_', 'g')`;
 }
 
 /** The SELECT of one period table as FOCUS rows, every column of FOCUS_COLUMNS in order. */

@@ -43,10 +43,21 @@ export function renderExports(rows: ExportSummary[], o: RenderOptions): string {
   return renderList(rows, o, {
     key: "exports",
     empty: "the database holds no exports yet",
-    head: ["export", "flavour", "source", "periods", "first–last", "rows", "last import", "view"],
+    head: ["export", "flavour", "source", "periods", "first–last", "rows", "last import", "view", "in focus.costs"],
     right: [3, 5],
-    row: (r) => [r.name, r.flavour, r.source, r.periods, r.firstPeriod ? `${r.firstPeriod} – ${r.lastPeriod}` : "-", count(r.rows, o.tty), when(r.lastImport), r.view],
+    row: (r) => [r.name, r.flavour, r.source, r.periods, r.firstPeriod ? `${r.firstPeriod} – ${r.lastPeriod}` : "-", count(r.rows, o.tty), when(r.lastImport), r.view, focusCounting(r)],
   });
+}
+
+/** Which periods count in focus.costs, and which another export shadows: "3 periods; 2025-08 shadowed by cur2". */
+function focusCounting(r: ExportSummary): string {
+  const byOther = new Map<string, string[]>();
+  for (const s of r.focus.shadowed) byOther.set(s.by, [...new Set([...(byOther.get(s.by) ?? []), s.period])]);
+  const parts: string[] = [];
+  if (r.focus.counted.length > 0) parts.push(`${r.focus.counted.length} period(s)`);
+  for (const [by, periods] of byOther) parts.push(`${periods.join(", ")} shadowed by ${by}`);
+  const priority = r.focus.priority === null ? "" : ` (priority ${r.focus.priority})`;
+  return parts.length > 0 ? `${parts.join("; ")}${priority}` : "-";
 }
 
 export function renderPeriods(rows: PeriodState[], o: RenderOptions): string {

@@ -212,6 +212,8 @@ export interface ExportSummary {
   rows: number;
   lastImport: string | null;
   view: string;
+  /** How the export counts in focus.costs: its priority, the periods it counts for, the ones another export shadows. */
+  focus: { priority: number | null; counted: Period[]; shadowed: { period: Period; billingAccountId: string | null; by: string }[] };
 }
 
 export interface PeriodState {
@@ -259,7 +261,17 @@ export async function exportSummaries(con: Connection): Promise<ExportSummary[]>
            '${DATA_SCHEMA}.' || e.table_prefix AS view
     FROM ${EXPORTS} e LEFT JOIN ${PERIODS} p ON p.export = e.name
     GROUP BY ALL ORDER BY e.name`);
-  return rows.map((r) => ({ ...r, flavour: FLAVOUR_LABELS[r.flavour] ?? r.flavour }));
+  const counted = await countedPeriods(con);
+  return rows.map((r) => {
+    const mine = counted.filter((c) => c.export === r.name);
+    const shadowed = mine.filter((c) => !c.counts).map((c) => ({ period: c.billingPeriod, billingAccountId: c.billingAccountId, by: c.countedFrom }));
+    const countedPeriodsOf = [...new Set(mine.filter((c) => c.counts).map((c) => c.billingPeriod))];
+    return {
+      ...r,
+      flavour: FLAVOUR_LABELS[r.flavour] ?? r.flavour,
+      focus: { priority: mine[0]?.priority ?? null, counted: countedPeriodsOf, shadowed },
+    };
+  });
 }
 
 export function periodStates(con: Connection, exportName?: string): Promise<PeriodState[]> {
