@@ -6,19 +6,31 @@
  * `finops`: the DuckDB settings finops uses by default (threads, memory limit, preserve_insertion_order);
  * `duckdb`: DuckDB's own defaults (every core, 80% of RAM).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { parseCur2Manifest, parseLegacyManifest } from "../src/cur/manifest.ts";
 import { resolveTuning } from "../src/config/tuning.ts";
 import { periodSelect } from "../src/cur/select.ts";
+import { unzipSingleCsv } from "../src/cur/unzip.ts";
 import { isOutOfMemory, loadDuckDB } from "../src/store/duckdb.ts";
 
 const [database, manifestPath, flavour, settings, ...files] = process.argv.slice(2);
 const text = readFileSync(manifestPath, "utf8");
 const manifest = flavour === "legacy" ? parseLegacyManifest(text, manifestPath, JSON.parse(text).bucket) : parseCur2Manifest(text, manifestPath, "billing-bench", "");
+// DuckDB cannot read a ZIP: unzipped first (the time counts), as finops does.
+const local: string[] = [];
+for (const path of files) {
+  if (!path.endsWith(".zip")) {
+    local.push(path);
+    continue;
+  }
+  const csv = `${database}.${local.length}.csv`;
+  await unzipSingleCsv(path, csv);
+  local.push(csv);
+}
 const { sql } = await periodSelect({
   flavour: flavour === "legacy" ? "legacy" : "cur2",
   columns: manifest.columns,
-  files: files.map((path) => ({ path, source: path, format: manifest.format, gzip: path.endsWith(".gz") })),
+  files: local.map((path) => ({ path, source: path, format: manifest.format, gzip: path.endsWith(".gz") })),
 });
 const { DuckDBInstance } = await loadDuckDB();
 const tuning = resolveTuning(process.env, {});
@@ -39,4 +51,5 @@ try {
 const rows = (await connection.runAndReadAll("SELECT count(*) FROM baseline")).getRows()[0][0];
 connection.closeSync();
 instance.closeSync();
+for (const path of local) if (!files.includes(path)) rmSync(path, { force: true });
 console.log(String(rows));
