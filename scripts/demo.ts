@@ -75,7 +75,16 @@ try {
     ],
     env,
   ));
-  console.error(`\nThe database is ${database}; ask it more with: ./dist/finops query -d data/demo.duckdb "SELECT …"`);
+  step("the same bill in FOCUS terms, each period counted once (focus.costs): billed and amortized cost per service");
+  code = Math.max(code, await finops(
+    [
+      "query",
+      `SELECT ServiceName, ChargeCategory, round(sum(BilledCost), 2) AS billed, round(sum(EffectiveCost), 2) AS effective, any_value(x_Export) AS "from export"
+       FROM focus.costs GROUP BY ALL ORDER BY effective DESC LIMIT 10`,
+    ],
+    env,
+  ));
+  console.error(`\nThe database is ${database}; ask it more with: ./dist/finops query -d data/demo.duckdb "SELECT * FROM focus.costs LIMIT 1"`);
 } finally {
   await s3.close();
 }

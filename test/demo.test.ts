@@ -14,4 +14,23 @@ test("the demo imports both sample exports, re-imports nothing, and prints cost 
   // Two cost tables, services as rows, months as columns, money with two decimals.
   expect(stdout.match(/│ service\s+│ 2025-08 │ 2025-09 │ 2025-10 │/g)?.length).toBe(2);
   expect(stdout).toMatch(/│ AmazonEC2\s+│\s+-?\d+\.\d\d │/);
+  // The FOCUS cost model: focus.costs, counted from the CUR 2.0 export (the more recent flavour).
+  expect(stdout).toMatch(/│ ServiceName\s+│ ChargeCategory │\s+billed │\s+effective │ from export\s+│/);
+  expect(stdout).toMatch(/│ cur2-parquet │/);
+  expect(stdout).not.toMatch(/│ cur-v1-gzip\s+│\s*$/m);
+});
+
+test("finops query \"SELECT * FROM focus.costs LIMIT 1\" on the demo database: one row, every FOCUS column", async () => {
+  const { FOCUS_COLUMNS } = await import("../src/model/focus.ts");
+  const proc = Bun.spawn([process.execPath, join(repoRoot, "main.ts"), "query", "-d", join(repoRoot, "data", "demo.duckdb"), "--json", "SELECT * FROM focus.costs LIMIT 1"], {
+    cwd: repoRoot,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  expect(code).toBe(0);
+  const parsed = JSON.parse(stdout);
+  const rows = Array.isArray(parsed) ? parsed : parsed.rows;
+  expect(rows).toHaveLength(1);
+  expect(Object.keys(rows[0]).sort()).toEqual(FOCUS_COLUMNS.map(([n]) => n).sort());
 });

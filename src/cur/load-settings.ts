@@ -7,8 +7,9 @@
  * columns x threads. Measured on a 2-core machine (README, Performance): a ~100-column period loads on 2 threads in
  * 224 MB; a 400-column one (300 cost allocation tags) runs out of memory at 224 MB even on one thread and loads on
  * one in 400 MB. So:
- *   1. the first attempt's limit is max(the default, 48 MiB + 1 MiB per column and thread), with as many threads
- *      (up to the configured number) as keep that within FIRST_ATTEMPT_CEILING;
+ *   1. the first attempt runs on as many threads (up to the configured number) as keep 48 MiB + 1 MiB per column and
+ *      thread within FIRST_ATTEMPT_CEILING, with the configured limit — raised, up to that ceiling, only where even one
+ *      thread needs more (a wide period: 400 columns get 400 MB);
  *   2. out of memory on several threads: again on one;
  *   3. out of memory on one thread with finops' own limit: again with twice the limit, up to a quarter of the
  *      machine's memory (at most 4 GiB). A limit the user set (flag or config) is never raised: they chose it.
@@ -55,7 +56,9 @@ export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
   }
   let threads = input.threads;
   while (threads > 1 && loadNeed(columns, threads) > Math.max(configured, FIRST_ATTEMPT_CEILING)) threads--;
-  const firstLimit = Math.max(configured, Math.min(loadNeed(columns, threads), Math.max(configured, FIRST_ATTEMPT_CEILING)));
+  // The limit rises only where even one thread needs more than the configured limit: narrow periods keep it (their
+  // load on several threads fits it, and the whole process stays near 512 MiB), a wide one gets what one thread needs.
+  const firstLimit = Math.max(configured, Math.min(loadNeed(columns, 1), Math.max(configured, FIRST_ATTEMPT_CEILING)));
   const attempts: LoadSettings[] = [{ threads, memoryLimitBytes: firstLimit }];
   if (threads > 1) attempts.push({ threads: 1, memoryLimitBytes: firstLimit });
   const ceiling = Math.max(firstLimit, Math.min(ESCALATION_CEILING, Math.floor((input.totalMemoryBytes ?? totalmem()) / 4)));

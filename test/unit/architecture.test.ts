@@ -54,6 +54,8 @@ function check(files: { file: string; text: string }[]): Violation[] {
     for (const imp of importsOf(file, text)) {
       if (under(file, "src") && under(imp.target, "commands")) v.push({ file, rule: "src/ imports nothing from commands/", detail: imp.spec });
       if (under(file, "src/store") && under(imp.target, "src/cur")) v.push({ file, rule: "store/ imports nothing from cur/", detail: imp.spec });
+      if (under(file, "src/store") && under(imp.target, "src/model")) v.push({ file, rule: "store/ imports nothing from model/", detail: imp.spec });
+      if (under(file, "src/model") && under(imp.target, "src/cur")) v.push({ file, rule: "model/ imports nothing from cur/", detail: imp.spec });
       for (const layer of ["src/cur", "src/store", "src/aws", "src/output"]) {
         if (under(file, "src/config") && under(imp.target, layer)) v.push({ file, rule: "config/ imports only the base modules", detail: imp.spec });
       }

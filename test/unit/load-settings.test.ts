@@ -5,12 +5,11 @@ const GiB = 1024 ** 3;
 const base = { threads: 2, memoryLimitBytes: 224e6, memoryLimitFromUser: false, totalMemoryBytes: 24 * GiB };
 
 describe("load settings chosen from the period's columns", () => {
-  test("a narrow period (94 columns) loads on every thread, a little above the default limit", () => {
+  test("a narrow period (94 or 125 columns) loads on every thread with the configured limit", () => {
+    expect(loadAttempts({ ...base, columns: 125 })[0]).toEqual({ threads: 2, memoryLimitBytes: 224e6 });
     const [first, ...rest] = loadAttempts({ ...base, columns: 94 });
-    expect(first.threads).toBe(2);
-    expect(first.memoryLimitBytes).toBe(loadNeed(94, 2));
-    expect(first.memoryLimitBytes).toBeGreaterThan(224e6);
-    expect(first.memoryLimitBytes).toBeLessThan(260e6);
+    expect(first).toEqual({ threads: 2, memoryLimitBytes: 224e6 });
+    expect(loadNeed(94, 2)).toBeLessThan(FIRST_ATTEMPT_CEILING);
     // then one thread, then doubling up to 4 GiB
     expect(rest[0]).toEqual({ threads: 1, memoryLimitBytes: first.memoryLimitBytes });
     expect(rest.at(-1)!.memoryLimitBytes).toBe(4 * GiB);
