@@ -122,9 +122,13 @@ describe("names cannot change the SQL", () => {
       `aws_billing.${prefix}_2025_08`,
       "finops.columns",
       "finops.exports",
+      "finops.focus_accounts",
       "finops.loads",
       "finops.periods",
     ]);
+    // the cost model reads the same names: the export's FOCUS view, its x_Export and its tag keys
+    const [focus] = await query(db, `SELECT count(*)::INT AS n, any_value(x_Export) AS e, sum(BilledCost) AS billed, max(cardinality(Tags))::INT AS tags FROM focus."${prefix}"`);
+    expect(focus).toEqual({ n: 2, e: NAME, billed: 4, tags: NASTY.length });
     const cols = await query(db, "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'aws_billing' AND table_name = $1 ORDER BY column_index", [`${prefix}_2025_08`]);
     expect(cols.map((c) => c.column_name)).toEqual(["identity_LineItemId", "lineItem_UnblendedCost", ...NASTY.map((t) => `resourceTags_${t}`)]);
     const [row] = await query(db, `SELECT "resourceTags_user:it's""; DROP TABLE finops.loads; --" AS a, "resourceTags_user:名前" AS b, "resourceTags_user:a,b" AS c, sum("lineItem_UnblendedCost") OVER () AS total FROM aws_billing."${prefix}" ORDER BY "identity_LineItemId" LIMIT 1`);
