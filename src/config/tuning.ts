@@ -32,6 +32,8 @@ export type PausePoint = "download" | "load" | "commit";
 export interface Tuning {
   threads: number;
   memoryLimit: string;
+  /** The same limit in bytes (DuckDB's units: "224MB" is 224,000,000). */
+  memoryLimitBytes: number;
   memoryLimitFrom: "flag" | "file" | "default";
   idleTimeoutMs: number;
   /** The folder download spool folders are made in (TMPDIR, else the system's temporary folder). */
@@ -45,6 +47,16 @@ export interface Tuning {
 export function checkMemoryLimit(value: string): string {
   if (!MEMORY.test(value.trim())) throw new UsageError(`--memory-limit must be a size like 512MB or 2GB, got "${value}"`);
   return value.trim();
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** Bytes of a DuckDB memory size ("224MB" is 224,000,000 bytes in DuckDB's units, "1GiB" 2^30). */
+export function parseMemorySize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text.trim());
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new Error(`not a memory size: ${text}`);
+  return Math.round(Number(m[1]) * unit);
 }
 
 export function defaultThreads(cpus = availableParallelism()): number {
@@ -81,10 +93,12 @@ export function resolveTuning(env: Record<string, string | undefined>, file: Tun
   const seconds = (flag: string | undefined, name: string, fromFile: number | undefined, fallback: number) =>
     flag !== undefined ? checkSeconds(flag, name) * 1000 : fromFile !== undefined ? fromFile * 1000 : fallback;
   const flagLimit = flags.memoryLimit === undefined ? undefined : checkMemoryLimit(flags.memoryLimit);
+  const memoryLimit = flagLimit ?? file.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   const pause = /^(download|load|commit)(?::(\d+))?$/.exec(env.FINOPS_DEBUG_PAUSE ?? "");
   return {
     threads: positiveInteger(env.FINOPS_DUCKDB_THREADS) ?? defaultThreads(),
-    memoryLimit: flagLimit ?? file.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    memoryLimit,
+    memoryLimitBytes: parseMemorySize(memoryLimit),
     memoryLimitFrom: flagLimit ? "flag" : file.memoryLimit ? "file" : "default",
     idleTimeoutMs: positiveInteger(env.FINOPS_IDLE_TIMEOUT_MS) ?? DEFAULT_IDLE_TIMEOUT_MS,
     spoolRoot: env.TMPDIR || tmpdir(),

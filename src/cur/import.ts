@@ -226,7 +226,7 @@ class ImportRun {
       const rows = await loadSpooled(plan, spooled, {
         con,
         threads: req.tuning.threads,
-        memoryLimit: req.tuning.memoryLimit,
+        memoryLimitBytes: req.tuning.memoryLimitBytes,
         memoryLimitFromUser: req.tuning.memoryLimitFrom !== "default",
         signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
       req.progress.clear();

@@ -11,11 +11,11 @@ import type { ProgressSink } from "../output/progress.ts";
 import { OutOfMemoryError, type Connection } from "../store/duckdb.ts";
 import { loadPeriod } from "../store/load.ts";
 import { finishAttempt, startAttempt } from "../store/state.ts";
+import { rebuildFocus } from "../model/views.ts";
+import { loadAttempts, memorySizeText, type LoadSettings } from "./load-settings.ts";
 import { attemptOf, flavourOf, type ImportPlan } from "./plan.ts";
 import { periodSelect } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
-import { rebuildFocus } from "../model/views.ts";
-import { loadAttempts, memorySizeText, parseMemorySize, type LoadSettings } from "./load-settings.ts";
 import { verifyGzipFiles } from "./verify.ts";
 
 async function applySettings(con: Connection, s: LoadSettings): Promise<void> {
@@ -27,8 +27,8 @@ export interface LoadSpooledOptions {
   con: Connection;
   /** The DuckDB threads the connection runs with. */
   threads: number;
-  /** The connection's memory limit as configured (e.g. "224MB"), and whether the user chose it. */
-  memoryLimit: string;
+  /** The connection's memory limit as configured, in bytes, and whether the user chose it. */
+  memoryLimitBytes: number;
   memoryLimitFromUser: boolean;
   signal: AbortSignal;
   now: () => Date;
@@ -70,18 +70,15 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         afterReplace: (con) => rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period),
         beforeCommit: () => verified,
       });
-    const attempts = loadAttempts({
-      columns: manifest.columns.length + select.extra.length,
-      threads: o.threads,
-      memoryLimitBytes: parseMemorySize(o.memoryLimit),
-      memoryLimitFromUser: o.memoryLimitFromUser,
-    });
+    const columns = manifest.columns.length + select.extra.length;
+    const configured: LoadSettings = { threads: o.threads, memoryLimitBytes: o.memoryLimitBytes };
+    const attempts = loadAttempts({ columns, ...configured, memoryLimitFromUser: o.memoryLimitFromUser });
     let rows: number | undefined;
     try {
       for (const [k, settings] of attempts.entries()) {
         await applySettings(o.con, settings);
-        if (k === 0 && (settings.threads !== o.threads || memorySizeText(settings.memoryLimitBytes) !== o.memoryLimit)) {
-          o.log.debug(`${name}: ${manifest.columns.length + select.extra.length} columns: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
+        if (k === 0 && (settings.threads !== configured.threads || settings.memoryLimitBytes !== configured.memoryLimitBytes)) {
+          o.log.debug(`${name}: ${columns} columns: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
         }
         try {
           ({ rows } = await load());
@@ -93,7 +90,7 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         }
       }
     } finally {
-      await applySettings(o.con, { threads: o.threads, memoryLimitBytes: parseMemorySize(o.memoryLimit) });
+      await applySettings(o.con, configured);
     }
     if (rows === undefined) throw new Error("no load attempt ran");
     o.log.debug(`${name}: loaded in ${((performance.now() - started) / 1000).toFixed(2)} s`);

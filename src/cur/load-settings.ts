@@ -66,16 +66,6 @@ export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
   return attempts;
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: MiB, gib: 1024 * MiB, tib: 1024 * 1024 * MiB };
-
-/** Bytes of a DuckDB memory size ("224MB" is 224,000,000 bytes in DuckDB's units, "1GiB" 2^30). */
-export function parseMemorySize(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(text.trim());
-  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new Error(`not a memory size: ${text}`);
-  return Math.round(Number(m[1]) * unit);
-}
-
 /** A size as DuckDB's SET memory_limit takes it, and as the log says it. */
 export function memorySizeText(bytes: number): string {
   return bytes % (1000 * 1000 * 1000) === 0 ? `${bytes / 1e9}GB` : `${Math.round(bytes / 1e6)}MB`;

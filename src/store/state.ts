@@ -54,11 +54,10 @@ export async function ensureSchema(con: Connection): Promise<void> {
     CREATE OR REPLACE VIEW ${FOCUS_COUNTED} AS
       SELECT a.export, a.billing_period, a.billing_account_id, a.billing_period_start, a.rows,
              COALESCE(e.priority, ${DEFAULT_PRIORITY}) AS priority,
-             row_number() OVER (PARTITION BY a.billing_account_id, a.billing_period
-                                ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export) = 1 AS counts,
-             first_value(a.export) OVER (PARTITION BY a.billing_account_id, a.billing_period
-                                ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export) AS counted_from
-      FROM ${FOCUS_ACCOUNTS} a JOIN ${EXPORTS} e ON e.name = a.export;
+             row_number() OVER w = 1 AS counts,
+             first_value(a.export) OVER w AS counted_from
+      FROM ${FOCUS_ACCOUNTS} a JOIN ${EXPORTS} e ON e.name = a.export
+      WINDOW w AS (PARTITION BY a.billing_account_id, a.billing_period ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export);
   `);
 }
 

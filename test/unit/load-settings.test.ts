@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { FIRST_ATTEMPT_CEILING, loadAttempts, loadNeed, memorySizeText, parseMemorySize } from "../../src/cur/load-settings.ts";
+import { parseMemorySize } from "../../src/config/tuning.ts";
+import { FIRST_ATTEMPT_CEILING, loadAttempts, loadNeed, memorySizeText } from "../../src/cur/load-settings.ts";
 
 const GiB = 1024 ** 3;
 const base = { threads: 2, memoryLimitBytes: 224e6, memoryLimitFromUser: false, totalMemoryBytes: 24 * GiB };
