@@ -61,6 +61,7 @@ prefix = "cur-reports"
 cur_version = "v1"                 # legacy CUR; omit to detect from the layout
 # start_date = "2025-01"           # only these billing periods (YYYY-MM, inclusive); --start-date/--end-date win
 # end_date = "2025-12"
+# priority = 10                    # which export a period counts from in focus.costs when two hold it (higher wins)
 
 [[aws.exports]]
 name = "new-cur-v2"
