@@ -16,8 +16,11 @@ export interface ExportSource {
   /** First and last billing period, YYYY-MM (flags win over the export's start_date / end_date). */
   start?: string;
   end?: string;
-  /** `priority = N`: which export a period counts from in focus.costs when two hold it (higher wins). */
-  priority?: number;
+  /**
+   * `priority = N`: which export a period counts from in focus.costs when two hold it (higher wins). Only the config
+   * sets it: null for a config entry without one, undefined (keep what the database holds) for an export from flags.
+   */
+  priority?: number | null;
 }
 
 export interface SourceFlags extends AwsFlags {
@@ -54,7 +57,7 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
   if (start && end && start > end) throw new UsageError(`--start-date ${start} is after --end-date ${end}`);
   const { region, profile, endpointUrl, roleArn, externalId } = flags;
   const awsFlags: AwsFlags = { region, profile, endpointUrl, roleArn, externalId };
-  const make = (e: Partial<ExportConfig> & { name: string; bucket: string }): ExportSource => {
+  const make = (e: Partial<ExportConfig> & { name: string; bucket: string }, from: "config" | "flags" = "config"): ExportSource => {
     const [first, last] = [start ?? e.start_date, end ?? e.end_date];
     if (first && last && first > last) {
       const said = (flag: string | undefined, name: string) => (flag ? name : `the config file's ${name.slice(2).replace("-", "_")}`);
@@ -73,7 +76,7 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
       }),
       start: first,
       end: last,
-      ...(e.priority === undefined ? {} : { priority: e.priority }),
+      ...(from === "config" ? { priority: e.priority ?? null } : {}),
     };
   };
   if (flags.all) {
@@ -83,7 +86,7 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
         hint: "Write one with `finops config init`, or name one export with --bucket and --export-name.",
       });
     }
-    return settings.exports.map(make);
+    return settings.exports.map((e) => make(e));
   }
   const configured = flags.exportName
     ? settings.exports.find((e) => e.name === flags.exportName)
@@ -99,5 +102,5 @@ export function resolveExports(flags: SourceFlags, settings: Settings): ExportSo
     );
   }
   if (!flags.bucket) throw new UsageError(`export "${flags.exportName}" is not in the config file: give its --bucket`);
-  return [make({ name: flags.exportName, bucket: flags.bucket })];
+  return [make({ name: flags.exportName, bucket: flags.bucket }, "flags")];
 }

@@ -14,6 +14,7 @@ import { createS3Client } from "../aws/client.ts";
 import type { ExportSource } from "../config/exports.ts";
 import type { PausePoint, Tuning } from "../config/tuning.ts";
 import { AppError, ExitCode, InterruptedError, errorMessage } from "../errors.ts";
+import { rebuildMissingFocus } from "../model/views.ts";
 import type { ProgressSink } from "../output/progress.ts";
 import { forEachConcurrent } from "../pool.ts";
 import { openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
@@ -116,6 +117,14 @@ class ImportRun {
       await ensureSchema(this.#db.connection);
       const abandoned = await markAbandonedAttempts(this.#db.connection, this.req.now());
       if (abandoned > 0) this.req.logger.warn(`${abandoned} earlier load attempt(s) had been cut short (crash or kill); recorded as interrupted`);
+      // A database imported by a finops before the cost model has periods but no FOCUS views: build them now. If
+      // that fails, the import goes on (each period it loads rebuilds its own export's views) and says why.
+      try {
+        await rebuildMissingFocus(this.#db.connection, (n) => this.req.logger.info(`building the cost model for ${n} export${n === 1 ? "" : "s"} written by an older finops`));
+      } catch (err) {
+        if (this.req.signal.aborted) throw new InterruptedError();
+        this.req.logger.warn(`could not build the cost model of the exports already in the database: ${errorMessage(err)}`);
+      }
     }
     return this.#db.connection;
   }

@@ -5,7 +5,7 @@
  */
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
-import { countedFilter, exportPeriodColumns, focusExports, replaceFocusAccounts } from "../store/state.ts";
+import { countedFilter, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
 import { periodFocusSelect } from "./focus.ts";
 
 export const FOCUS_SCHEMA = "focus";
@@ -28,6 +28,25 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
     for (const s of selects) if (period === undefined || s.period === period) await replaceFocusAccounts(con, exportName, s.period, s.sql);
   }
   await rebuildCosts(con);
+}
+
+/**
+ * A database written before the cost model (or whose views were dropped): rebuild it for every export that lacks it,
+ * all in one transaction. `onStart` hears how many exports before the work begins. Returns that number.
+ */
+export async function rebuildMissingFocus(con: Connection, onStart?: (exports: number) => void): Promise<number> {
+  const missing = await exportsWithoutFocus(con, FOCUS_SCHEMA);
+  if (missing.length === 0) return 0;
+  onStart?.(missing.length);
+  await con.run("BEGIN TRANSACTION");
+  try {
+    for (const e of missing) await rebuildFocus(con, e.name, e.prefix);
+    await con.run("COMMIT");
+  } catch (err) {
+    await con.run("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
+  return missing.length;
 }
 
 /** focus.costs: each (billing account, billing period) from one export only (store/state.ts, focus_counted). */

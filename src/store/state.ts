@@ -74,8 +74,11 @@ export interface ExportRecord {
   curVersion: string;
   bucket: string;
   prefix: string;
-  /** `priority = N` from the config: which export a period counts from in focus.costs (higher wins). */
-  priority?: number;
+  /**
+   * `priority = N` from the config: which export a period counts from in focus.costs (higher wins); null: none.
+   * Undefined (an export named by flags alone) keeps the priority the database holds.
+   */
+  priority?: number | null;
 }
 
 /** Record the export, refusing a second export whose name cleans to the same table prefix. */
@@ -94,9 +97,8 @@ export async function registerExport(con: Connection, exp: ExportRecord, now: Da
       [exp.name, exp.tablePrefix, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, sqlTimestamp(now), exp.priority ?? null],
     );
   } else {
-    await con.run(`UPDATE ${EXPORTS} SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5, priority = $6 WHERE name = $1`, [
-      exp.name, exp.flavour, exp.curVersion, exp.bucket, exp.prefix, exp.priority ?? null,
-    ]);
+    await con.run(`UPDATE ${EXPORTS} SET flavour = $2, cur_version = $3, bucket = $4, prefix = $5 WHERE name = $1`, [exp.name, exp.flavour, exp.curVersion, exp.bucket, exp.prefix]);
+    if (exp.priority !== undefined) await con.run(`UPDATE ${EXPORTS} SET priority = $2 WHERE name = $1`, [exp.name, exp.priority]);
   }
 }
 
@@ -338,6 +340,26 @@ export async function replaceFocusAccounts(con: Connection, exportName: string, 
 export async function focusExports(con: Connection): Promise<{ name: string; prefix: string }[]> {
   const r = await con.runAndReadAll(
     `SELECT e.name, e.table_prefix FROM ${EXPORTS} e WHERE e.name IN (SELECT export FROM ${FOCUS_ACCOUNTS}) ORDER BY e.name`,
+  );
+  return r.getRows().map(([n, p]) => ({ name: String(n), prefix: String(p) }));
+}
+
+/**
+ * The exports whose cost model is missing (a database written by a finops before it): current periods but no view
+ * `focusSchema.{table prefix}`, or a period with rows that finops.focus_accounts does not know. An empty period has
+ * no accounts, so it never counts as missing.
+ */
+export async function exportsWithoutFocus(con: Connection, focusSchema: string): Promise<{ name: string; prefix: string }[]> {
+  const r = await con.runAndReadAll(
+    `SELECT e.name, e.table_prefix FROM ${EXPORTS} e
+     WHERE e.flavour IS NOT NULL AND EXISTS (SELECT 1 FROM ${PERIODS} p WHERE p.export = e.name)
+       AND (NOT EXISTS (SELECT 1 FROM duckdb_views() v
+                        WHERE v.database_name = current_database() AND v.schema_name = $1 AND v.view_name = e.table_prefix)
+            OR EXISTS (SELECT 1 FROM ${PERIODS} p
+                       WHERE p.export = e.name AND p.rows > 0
+                         AND NOT EXISTS (SELECT 1 FROM ${FOCUS_ACCOUNTS} a WHERE a.export = p.export AND a.billing_period = p.billing_period)))
+     ORDER BY e.name`,
+    [focusSchema],
   );
   return r.getRows().map(([n, p]) => ({ name: String(n), prefix: String(p) }));
 }

@@ -254,6 +254,7 @@ start_date = "2025-01"
       aws: undefined,
       start: "2025-01",
       end: undefined,
+      priority: null,
     });
   });
 
@@ -289,6 +290,22 @@ bucket = "only-bucket"
   test("an unknown -e with --bucket is an export of its own, from the flags alone", () => {
     const exp = one({ exportName: "adhoc", bucket: "adhoc-bucket", prefix: "p", curVersion: "v2" }, settings(TWO));
     expect({ ...exp, aws: undefined }).toEqual({ name: "adhoc", bucket: "adhoc-bucket", prefix: "p", curVersion: "v2", aws: undefined, start: undefined, end: undefined });
+  });
+
+  test("priority comes from the config only: its value, null for an entry without one, absent for an export from flags (the database keeps its own)", () => {
+    const s = settings(`
+[[aws.exports]]
+name = "ranked"
+bucket = "b1"
+priority = 7
+
+[[aws.exports]]
+name = "plain"
+bucket = "b2"
+`);
+    expect(one({ exportName: "ranked" }, s).priority).toBe(7);
+    expect(one({ exportName: "plain" }, s).priority).toBeNull();
+    expect("priority" in one({ exportName: "adhoc", bucket: "adhoc-bucket" }, s)).toBe(false);
   });
 
   test("--all gives every configured export in file order, flags applied to each", () => {
