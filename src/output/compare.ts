@@ -1,0 +1,70 @@
+/**
+ * Rendering of `aws compare-exports`: a table (four lines per period and key: one per measure, A, B and B − A, the
+ * lines over the tolerance marked), stable JSON, or flat CSV (full precision), and the summary for stderr.
+ */
+import type { Comparison, Measures } from "../model/compare.ts";
+import { renderJson, renderTable } from "./table.ts";
+
+export type CompareFormat = "table" | "json" | "csv";
+
+/** The measures in output order: JSON/CSV name and table label. */
+const MEASURES: { name: keyof Measures; label: string; csv: string }[] = [
+  { name: "unblended", label: "unblended", csv: "unblended" },
+  { name: "netUnblended", label: "net unblended", csv: "net_unblended" },
+  { name: "amortized", label: "amortized", csv: "amortized" },
+  { name: "netAmortized", label: "net amortized", csv: "net_amortized" },
+];
+
+const money2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** 2 decimals with thousands separators; a value that rounds to zero prints as 0.00 (never -0.00). */
+export function formatMoney(n: number): string {
+  const s = money2.format(n);
+  return /^-0\.00$/.test(s) ? "0.00" : s;
+}
+
+function csvCell(v: string | number | boolean | null): string {
+  const s = v === null ? "" : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+export function renderComparison(c: Comparison, format: CompareFormat, color: boolean): string {
+  if (format === "json") {
+    const { a, b, by, tolerance, currency, periods, onlyA, onlyB, rows, differences } = c;
+    return renderJson({ a, b, by, tolerance, currency, periods, onlyA, onlyB, rows, differences });
+  }
+  if (format === "csv") {
+    const head = ["period", c.by, ...["a", "b", "difference"].flatMap((side) => MEASURES.map((m) => `${side}_${m.csv}`)), "exceeds"];
+    const lines = c.rows.map((r) =>
+      [r.period, r.key, ...[r.a, r.b, r.difference].flatMap((v) => MEASURES.map((m) => v[m.name])), r.exceeds].map(csvCell).join(","),
+    );
+    return `${[head.join(","), ...lines].join("\n")}\n`;
+  }
+  if (c.rows.length === 0) return c.periods.length === 0 ? "no billing period is held by both exports\n" : "no rows in the periods both exports hold\n";
+  const over = `over ${c.tolerance}`;
+  const head = ["period", c.by, "measure", c.a, c.b, "difference", over];
+  const rows = c.rows.flatMap((r) =>
+    MEASURES.map((m) => [
+      r.period,
+      r.key ?? "(none)",
+      m.label,
+      formatMoney(r.a[m.name]),
+      formatMoney(r.b[m.name]),
+      formatMoney(r.difference[m.name]),
+      Math.abs(r.difference[m.name]) > c.tolerance ? "*" : "",
+    ]),
+  );
+  return renderTable(head, rows, { color, alignRight: [3, 4, 5] });
+}
+
+/** "2 of 8 rows differ by more than 0.01 USD (net amortized)": for stderr. */
+export function comparisonSummary(c: Comparison): string {
+  const measures = MEASURES.filter((m) => c.rows.some((r) => Math.abs(r.difference[m.name]) > c.tolerance)).map((m) => m.label);
+  const unit = c.currency ? ` ${c.currency}` : "";
+  return `${c.differences} of ${c.rows.length} rows differ by more than ${c.tolerance}${unit}${measures.length > 0 ? ` (${measures.join(", ")})` : ""}`;
+}
+
+/** "2025-10: only in my-cur (not compared)", one line per period one export holds alone. */
+export function uncomparedPeriods(c: Comparison): string[] {
+  return [...c.onlyA.map((p) => `${p}: only in ${c.a} (not compared)`), ...c.onlyB.map((p) => `${p}: only in ${c.b} (not compared)`)];
+}
