@@ -1,14 +1,17 @@
 /**
  * Deliveries shaped as real ones are: header columns the manifest does not list (nise, koku's generator), empty
  * deliveries (`"reportKeys": []`, AWS's own manifests from external/ice), and AWS's own legacy CUR Parquet files
- * (external/wal) wrapped as a Parquet-mode export. The tests that read ../shared/data/external are skipped when it is
- * absent; the hand-made ones always run.
+ * (external/wal) wrapped as a Parquet-mode export, and the FinOps Foundation's FOCUS 1.0 sample (external/focus-sample)
+ * wrapped as a FOCUS Data Export. The tests that read ../shared/data/external are skipped when it is absent (and say
+ * so); the hand-made ones always run.
  */
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { unzipSync } from "fflate";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import { FOCUS_COLUMNS } from "../src/model/focus.ts";
 import { cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { duckdbAlone, periodTotals, query } from "./helpers/db.ts";
 import { LEGACY_COLUMNS, legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
@@ -16,6 +19,7 @@ import { useFixtureS3 } from "./helpers/s3.ts";
 
 const EXTERNAL = resolve(import.meta.dir, "..", "..", "shared", "data", "external");
 const hasExternal = existsSync(EXTERNAL);
+if (!hasExternal) console.warn(`skipping the tests of real deliveries: ${EXTERNAL} is absent`);
 const server = useFixtureS3({ trees: [] });
 
 function workdir() {
@@ -40,6 +44,8 @@ describe("a CSV header that differs from its manifest loads; a value that does n
     expect(warnings).toEqual(['[warn] typo 2025-09: 1 column(s) in the CSV header that the manifest does not list were loaded too (AWS\'s documented type, else text): "lineItem/ProductCodes"']);
     const rows = await query(db, 'SELECT "lineItem_ProductCodes" AS extra, "lineItem_ProductCode" AS missing, "lineItem_UnblendedCost" AS cost FROM aws_billing.typo');
     expect(rows).toEqual(Array.from({ length: 4 }, () => ({ extra: "AmazonEC2", missing: null, cost: 2.5 })));
+    // No bill/BillingPeriodStartDate column: BillingPeriodStart is NULL, and the rows still count in focus.costs.
+    expect(await query(db, "SELECT count(*)::INT AS n, sum(BilledCost) AS billed, count(BillingPeriodStart)::INT AS starts FROM focus.costs")).toEqual([{ n: 4, billed: 10, starts: 0 }]);
     const columns = await query(db, "SELECT source_name, column_type FROM finops.columns WHERE export = 'typo' AND source_name LIKE 'lineItem/ProductCode%' ORDER BY 1");
     expect(columns).toEqual([
       { source_name: "lineItem/ProductCode", column_type: "VARCHAR" },
@@ -196,5 +202,69 @@ describe.skipIf(!hasExternal)("third-party and AWS deliveries from ../shared/dat
       const got = await query(join(dir, "data", "finops.duckdb"), `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'aws_billing' AND table_name = '${table}' ORDER BY column_index`);
       expect(got.map((c) => [c.column_name, c.data_type])).toEqual(schema.map((c) => [c.column_name, c.column_type]));
     }
+  });
+
+  test("the FinOps Foundation's FOCUS 1.0 sample (literal NULL cells, three providers) as a FOCUS export: every row, BilledCost and EffectiveCost as the file's, FOCUS types", async () => {
+    const source = join(EXTERNAL, "focus-sample", "focus_sample.csv");
+    // Ground truth from the file itself, by DuckDB alone: every cell as text, the literal NULL as empty (README).
+    const cell = (c: string) => `CAST(NULLIF("${c}", 'NULL') AS DOUBLE)`;
+    const [truth] = await duckdbAlone<{ rows: bigint; aws: bigint; billed: number; effective: number; az: bigint; tagged: bigint }>(
+      `SELECT count(*) AS rows, count(*) FILTER (WHERE ProviderName = 'AWS') AS aws, sum(${cell("BilledCost")}) AS billed, sum(${cell("EffectiveCost")}) AS effective,
+              count(NULLIF(AvailabilityZone, 'NULL')) AS az, count(NULLIF(Tags, 'NULL')) AS tagged
+       FROM read_csv('${source}', all_varchar = true)`,
+    );
+    expect(Number(truth.aws)).toBe(942);
+    const header = (await duckdbAlone<{ column_name: string }>(`DESCRIBE SELECT * FROM read_csv('${source}', all_varchar = true)`)).map((c) => c.column_name);
+
+    // A FOCUS Data Export as AWS lays one out: gzip CSV under data/, the manifest under metadata/, columns typed as
+    // AWS's FOCUS table dictionary types them (the sample's extra FOCUS 1.0 columns as strings).
+    const focusType = new Map(FOCUS_COLUMNS);
+    const manifestType = (c: string) => {
+      const t = focusType.get(c) ?? "VARCHAR";
+      return t === "DOUBLE" ? "double" : t === "TIMESTAMP" ? "timestamp" : t.startsWith("MAP") ? "map<string,string>" : "string";
+    };
+    const [bucket, name] = ["focus-sample-bucket", "focus-sample"];
+    const dataKey = `exports/${name}/data/BILLING_PERIOD=2024-09/${name}-00001.csv.gz`;
+    await server.s3.put(bucket, dataKey, gzipSync(readFileSync(source)));
+    const manifest = {
+      executionId: "focus-sample-2024-09",
+      exportArn: `arn:aws:bcm-data-exports:us-east-1:123456789012:export/${name}`,
+      exportName: name,
+      billingPeriod: { start: "2024-09-01T00:00:00.000Z", end: "2024-10-01T00:00:00.000Z" },
+      bucket,
+      dataFiles: [`s3://${bucket}/${dataKey}`],
+      columns: header.map((c) => ({ name: c, type: manifestType(c) })),
+    };
+    await server.s3.put(bucket, `exports/${name}/metadata/BILLING_PERIOD=2024-09/${name}-Manifest.json`, JSON.stringify(manifest));
+
+    const { dir, db } = workdir();
+    const r = await importCur(["-b", bucket, "-p", "exports", "-e", name, "-d", db], dir);
+    if (r.exitCode !== 0) console.error(r.stderr);
+    expect(r.stderr).not.toContain("[warn]");
+    expect(r.exitCode).toBe(0);
+    expect(periodsOf(r.stdout).map((p) => [p.period, p.outcome, p.rows])).toEqual([["2024-09", "imported", Number(truth.rows)]]);
+    expect(await query(db, "SELECT flavour FROM finops.exports")).toEqual([{ flavour: "focus" }]);
+
+    const view = `focus."${name.replace("-", "_")}"`;
+    const [got] = await query(
+      db,
+      `SELECT count(*)::BIGINT AS rows, sum(BilledCost) AS billed, sum(EffectiveCost) AS effective, count(AvailabilityZone)::BIGINT AS az,
+              count(*) FILTER (WHERE cardinality(Tags) > 0)::BIGINT AS tagged, count(DISTINCT x_Flavour)::BIGINT AS flavours,
+              count(*) FILTER (WHERE ChargeClass = 'NULL' OR CommitmentDiscountId = 'NULL' OR AvailabilityZone = 'NULL' OR ResourceId = 'NULL')::BIGINT AS literal_nulls
+       FROM ${view}`,
+    );
+    expect(Number(got!.rows)).toBe(Number(truth.rows));
+    expect(Number(got!.billed)).toBeCloseTo(truth.billed, 6);
+    expect(Number(got!.effective)).toBeCloseTo(truth.effective, 6);
+    expect(Number(got!.az)).toBe(Number(truth.az));
+    expect(Number(got!.tagged)).toBe(Number(truth.tagged));
+    expect(Number(got!.literal_nulls)).toBe(0);
+    // focus.costs holds it too (the only export: every billing account and period counts from it).
+    const [costs] = await query(db, "SELECT count(*)::BIGINT AS rows, sum(BilledCost) AS billed FROM focus.costs");
+    expect(Number(costs!.rows)).toBe(Number(truth.rows));
+    expect(Number(costs!.billed)).toBeCloseTo(truth.billed, 6);
+
+    const types = await query(db, "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'focus' AND table_name = $1 ORDER BY column_index", [name.replace("-", "_")]);
+    expect(types.map((c) => [String(c.column_name), String(c.data_type)])).toEqual(FOCUS_COLUMNS);
   });
 });

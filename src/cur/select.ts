@@ -64,6 +64,15 @@ function columnPlan(spec: SelectSpec, headers: string[][]): { all: string[]; nam
   return { all, names, types, extra };
 }
 
+/**
+ * An empty cell is NULL in every flavour. FOCUS CSV also writes a missing value as the literal `NULL` (the FinOps
+ * Foundation's FOCUS sample data: `NULL` in text, number and timestamp columns alike), which would otherwise fail a
+ * number column and read as the text "NULL" in the others.
+ */
+function nullstr(flavour: SelectSpec["flavour"]): string {
+  return flavour === "focus" ? ", nullstr = ['', 'NULL']" : "";
+}
+
 /** A column a file lacks: NULL of the column's type, so every period table has every column. */
 const nullColumn = (name: string, type: SqlType) => `CAST(NULL AS ${type}) AS ${ident(name)}`;
 
@@ -94,7 +103,7 @@ export async function csvSelect(spec: SelectSpec): Promise<PeriodSelect> {
     const missing = all.filter((h) => !present.has(h)).map((h) => nullColumn(names.get(h)!, types.get(names.get(h)!)!));
     const files = `[${g.files.map((f) => literal(f.path)).join(", ")}]`;
     const gz = g.files[0].gzip ? "gzip" : "none";
-    const read = `read_csv(${files}, header = true, columns = {${cols.join(", ")}}, auto_detect = false, delim = ',', quote = '"', escape = '"', compression = '${gz}')`;
+    const read = `read_csv(${files}, header = true, columns = {${cols.join(", ")}}, auto_detect = false, delim = ',', quote = '"', escape = '"', compression = '${gz}'${nullstr(spec.flavour)})`;
     return `SELECT *${maps.length ? ` REPLACE (${maps.join(", ")})` : ""}${missing.length ? `, ${missing.join(", ")}` : ""} FROM ${read}`;
   });
   return { sql: selects.join("\nUNION ALL BY NAME\n"), sources: [...names], types, extra };

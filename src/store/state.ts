@@ -54,7 +54,7 @@ export async function ensureSchema(con: Connection): Promise<void> {
     CREATE OR REPLACE VIEW ${FOCUS_COUNTED} AS
       SELECT a.export, a.billing_period, a.billing_account_id, a.billing_period_start, a.rows,
              COALESCE(e.priority, ${DEFAULT_PRIORITY}) AS priority,
-             row_number() OVER w = 1 AS counts,
+             a.export = first_value(a.export) OVER w AS counts,
              first_value(a.export) OVER w AS counted_from
       FROM ${FOCUS_ACCOUNTS} a JOIN ${EXPORTS} e ON e.name = a.export
       WINDOW w AS (PARTITION BY a.billing_account_id, a.billing_period ORDER BY COALESCE(e.priority, ${DEFAULT_PRIORITY}) DESC, a.export);
@@ -327,11 +327,15 @@ export async function exportPeriodColumns(con: Connection, exportName: string): 
   return { flavour, periods: [...periods.values()] };
 }
 
-/** Record which billing accounts (and how many rows of each) a period holds, from the period's FOCUS rows. */
+/**
+ * Record which billing accounts a period holds, from the period's FOCUS rows: one row per (BillingAccountId,
+ * BillingPeriodStart) with its row count. A period's rows usually share one BillingPeriodStart; a file that mixes
+ * several (the FOCUS sample data) or has none (NULL: a legacy CUR without bill/BillingPeriodStartDate) is kept whole.
+ */
 export async function replaceFocusAccounts(con: Connection, exportName: string, period: Period, focusSelect: string): Promise<void> {
   await con.run(`DELETE FROM ${FOCUS_ACCOUNTS} WHERE export = $1 AND billing_period = $2`, [exportName, period]);
   await con.run(
-    `INSERT INTO ${FOCUS_ACCOUNTS} SELECT $1, $2, BillingAccountId, min(BillingPeriodStart), count(*) FROM (${focusSelect}) GROUP BY BillingAccountId`,
+    `INSERT INTO ${FOCUS_ACCOUNTS} SELECT $1, $2, BillingAccountId, BillingPeriodStart, count(*) FROM (${focusSelect}) GROUP BY BillingAccountId, BillingPeriodStart`,
     [exportName, period],
   );
 }
@@ -367,7 +371,7 @@ export async function exportsWithoutFocus(con: Connection, focusSchema: string):
 /** The filter that keeps, of an export's FOCUS rows, the (billing account, billing period) pairs it counts for. */
 export function countedFilter(exportParam: string, alias: string): string {
   return `EXISTS (SELECT 1 FROM ${FOCUS_COUNTED} w WHERE w.counts AND w.export = ${exportParam}
-    AND w.billing_account_id IS NOT DISTINCT FROM ${alias}."BillingAccountId" AND w.billing_period_start = ${alias}."BillingPeriodStart")`;
+    AND w.billing_account_id IS NOT DISTINCT FROM ${alias}."BillingAccountId" AND w.billing_period_start IS NOT DISTINCT FROM ${alias}."BillingPeriodStart")`;
 }
 
 /** Per export and period: its billing accounts, whether each counts in focus.costs, and which export it counts from. */
@@ -383,7 +387,7 @@ export interface CountedPeriod {
 export async function countedPeriods(con: Connection): Promise<CountedPeriod[]> {
   if (!(await hasFocusState(con))) return [];
   const r = await con.runAndReadAll(
-    `SELECT export, billing_period, billing_account_id, counts, counted_from, priority FROM ${FOCUS_COUNTED} ORDER BY export, billing_period, billing_account_id`,
+    `SELECT DISTINCT export, billing_period, billing_account_id, counts, counted_from, priority FROM ${FOCUS_COUNTED} ORDER BY export, billing_period, billing_account_id`,
   );
   return r.getRows().map(([e, p, a, c, from, prio]) => ({
     export: String(e),
