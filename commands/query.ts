@@ -33,7 +33,7 @@ export class QueryCommand extends BaseCommand {
     }
     let result;
     try {
-      result = await runQuery(settings.database, this.sql);
+      result = await runQuery(settings.database, this.sql, this.waitOptions());
     } catch (err) {
       throw new AppError(`query failed: ${(err as Error).message.split("\n")[0]}`);
     }

@@ -66,6 +66,11 @@ export abstract class BaseCommand extends Command<FinopsContext> {
     return this.context.stdoutIsTTY && !this.context.env.NO_COLOR;
   }
 
+  /** For read-only commands: while an import holds the database, wait for its commit and say so on stderr. */
+  waitOptions(): { onWait: (message: string) => void; signal: AbortSignal } {
+    return { onWait: (m) => this.logger.info(m), signal: this.context.signal };
+  }
+
   out(text: string): void {
     this.context.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   }

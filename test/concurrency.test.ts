@@ -1,6 +1,6 @@
 /**
  * Two processes, one database: a second import while one runs gets a clear message naming the other process (or waits
- * for it with --wait); read-only commands during an import say why they cannot read. The spool folder is private.
+ * for it with --wait); read-only commands during an import wait for the period being loaded to commit, and say so. The spool folder is private.
  */
 import { expect, test } from "bun:test";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
@@ -29,7 +29,7 @@ async function waitFor(stream: ReadableStream<Uint8Array>, text: string): Promis
   return seen;
 }
 
-test("a second import is refused naming the first process; read-only commands say why; --wait waits and then imports", async () => {
+test("a second import is refused naming the first process; read-only commands wait for the commit; --wait waits and then imports", async () => {
   const ws = binaryWorkspace({ copy: false });
   const spool = join(ws.dir, "spool");
   mkdirSync(spool);
@@ -52,13 +52,14 @@ test("a second import is refused naming the first process; read-only commands sa
   expect(second.stderr).toContain(`PID ${first.pid})`);
   expect(second.stderr).toContain("pass --wait to wait for it");
 
-  const reader = await runBinary(ws, ["aws", "list-exports", "-d", db], { env });
-  expect(reader.exitCode).toBe(1);
-  expect(reader.stderr).toContain(`PID ${first.pid}`);
-  expect(reader.stderr).toContain("An import is writing it: run this again when it has finished.");
-
-  // --wait: waits for the first to finish, then finds the period up to date.
-  const waited = await runBinary(ws, [...args, "--wait", "--json"], { env });
+  // --wait: waits for the first to finish, then finds the period up to date. A reader meanwhile waits for the
+  // period being loaded to commit, says so, and then reads it.
+  const waiting = runBinary(ws, [...args, "--wait", "--json"], { env });
+  const reader = await runBinary(ws, ["aws", "list-exports", "-d", db, "--json"], { env });
+  expect(reader.exitCode).toBe(0);
+  expect(reader.stderr).toContain(`an import is writing ${db} (PID ${first.pid}); waiting for it to commit the period it is loading`);
+  expect(JSON.parse(reader.stdout).exports.map((e: { name: string; periods: number }) => [e.name, e.periods])).toEqual([["shared", 1]]);
+  const waited = await waiting;
   expect(await first.exited).toBe(0);
   expect(waited.exitCode).toBe(0);
   expect(waited.stderr).toContain("waiting for it to finish");

@@ -19,7 +19,7 @@ export class ListExportsCommand extends BaseCommand {
       import("../../src/output/lists.ts"),
     ]);
     const settings = await this.settings();
-    const rows = await withReadOnly(settings.database, [], exportSummaries);
+    const rows = await withReadOnly(settings.database, [], exportSummaries, this.waitOptions());
     this.out(renderExports(rows, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color }));
     return 0;
   }

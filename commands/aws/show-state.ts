@@ -31,9 +31,9 @@ export class ShowStateCommand extends BaseCommand {
     const o = { json: this.json, tty: this.context.stdoutIsTTY, color: this.color };
     if (this.billingPeriod) {
       const period = parseMonth(this.billingPeriod, "--billing-period");
-      this.out(renderHistory(await withReadOnly(settings.database, [], (con) => loadHistory(con, period, this.exportName)), o));
+      this.out(renderHistory(await withReadOnly(settings.database, [], (con) => loadHistory(con, period, this.exportName), this.waitOptions()), o));
     } else {
-      this.out(renderPeriods(await withReadOnly(settings.database, [], (con) => periodStates(con, this.exportName)), o));
+      this.out(renderPeriods(await withReadOnly(settings.database, [], (con) => periodStates(con, this.exportName), this.waitOptions()), o));
     }
     return 0;
   }

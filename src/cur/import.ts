@@ -17,7 +17,18 @@ import { AppError, ExitCode, InterruptedError, errorMessage } from "../errors.ts
 import { rebuildMissingFocus } from "../model/views.ts";
 import type { ProgressSink } from "../output/progress.ts";
 import { forEachConcurrent } from "../pool.ts";
-import { openForWriting, type Connection, type Instance } from "../store/duckdb.ts";
+import {
+  attachDatabase,
+  createInstance,
+  DatabaseBusyError,
+  describeOpenError,
+  detachDatabase,
+  ident,
+  literal,
+  type Connection,
+  type Instance,
+} from "../store/duckdb.ts";
+import { waitingReaders } from "../store/readers.ts";
 import { cleanExportName, type Period } from "../store/naming.ts";
 import { withReadOnly } from "../store/query.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
@@ -86,8 +97,16 @@ function resultOf(plan: PeriodPlan, status: PeriodStatus, extra: Partial<PeriodR
   };
 }
 
+/** The import lock's catalog name and file (see ImportRun.db). */
+const IMPORT_LOCK = "finops_import_lock";
+export function importLockPath(database: string): string {
+  return `${database}.import-lock`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 class ImportRun {
-  #db?: { instance: Instance; connection: Connection };
+  #db?: { instance: Instance; connection: Connection; attached: boolean };
   #queue: Promise<unknown> = Promise.resolve();
   readonly results: PeriodResult[] = [];
 
@@ -96,9 +115,17 @@ class ImportRun {
   /**
    * One DuckDB connection serves the whole run, and a load is a transaction on it: every use of the database goes
    * through this queue, so exports imported side by side download at the same time but load one after another.
+   * After each use, if a reader waits (a report, a query: store/readers.ts), the import lets go of the database file
+   * until the readers are done — so a reader waits at most for the period being loaded to commit.
    */
   exclusive<T>(fn: (con: Connection) => Promise<T>): Promise<T> {
-    const next = this.#queue.then(async () => fn(await this.db()));
+    const next = this.#queue.then(async () => {
+      try {
+        return await fn(await this.db());
+      } finally {
+        await this.yieldToReaders();
+      }
+    });
     this.#queue = next.catch(() => undefined);
     return next;
   }
@@ -107,26 +134,75 @@ class ImportRun {
     if (!this.#db) {
       const { database, tuning } = this.req;
       mkdirSync(dirname(database), { recursive: true });
-      this.#db = await openForWriting(database, {
-        memoryLimit: tuning.memoryLimit,
-        threads: tuning.threads,
-        waitMs: this.req.waitMs,
-        signal: this.req.signal,
+      const db = await createInstance(database, { memoryLimit: tuning.memoryLimit, threads: tuning.threads });
+      this.#db = { ...db, attached: false };
+      // One import at a time: the import lock (a small DuckDB file beside the database, locked by DuckDB as any
+      // database file) is held for the whole run, while the database itself is let go whenever a reader waits.
+      await this.retryWhileBusy(() => db.connection.run(`ATTACH ${literal(importLockPath(database))} AS ${ident(IMPORT_LOCK)}`), {
+        waitMs: this.req.waitMs ?? 0,
         onWait: (e) => this.req.logger.info(`${e.message}; waiting for it to finish…`),
       });
-      await ensureSchema(this.#db.connection);
-      const abandoned = await markAbandonedAttempts(this.#db.connection, this.req.now());
+      await this.attach();
+      await ensureSchema(db.connection);
+      const abandoned = await markAbandonedAttempts(db.connection, this.req.now());
       if (abandoned > 0) this.req.logger.warn(`${abandoned} earlier load attempt(s) had been cut short (crash or kill); recorded as interrupted`);
       // A database imported by a finops before the cost model has periods but no FOCUS views: build them now. If
       // that fails, the import goes on (each period it loads rebuilds its own export's views) and says why.
       try {
-        await rebuildMissingFocus(this.#db.connection, (n) => this.req.logger.info(`building the cost model for ${n} export${n === 1 ? "" : "s"} written by an older finops`));
+        await rebuildMissingFocus(db.connection, (n) => this.req.logger.info(`building the cost model for ${n} export${n === 1 ? "" : "s"} written by an older finops`));
       } catch (err) {
         if (this.req.signal.aborted) throw new InterruptedError();
         this.req.logger.warn(`could not build the cost model of the exports already in the database: ${errorMessage(err)}`);
       }
+    } else if (!this.#db.attached) {
+      await this.attach();
     }
     return this.#db.connection;
+  }
+
+  /** Attach the database file for writing, once no reader waits; a reader holding it is waited for. */
+  async attach(): Promise<void> {
+    const db = this.#db;
+    if (!db || db.attached) return;
+    const { database, signal, logger } = this.req;
+    let told = false;
+    while (waitingReaders(database).length > 0) {
+      if (signal.aborted) throw new InterruptedError();
+      if (!told) logger.info(`letting ${waitingReaders(database).length} reader(s) of the database in`);
+      told = true;
+      await sleep(50);
+    }
+    await this.retryWhileBusy(() => attachDatabase(db.connection, database, false), {
+      waitMs: Number.POSITIVE_INFINITY,
+      onWait: () => logger.info(`a reader holds ${database}; waiting for it to finish…`),
+    });
+    db.attached = true;
+  }
+
+  async yieldToReaders(): Promise<void> {
+    const db = this.#db;
+    if (!db?.attached || waitingReaders(this.req.database).length === 0) return;
+    await detachDatabase(db.connection);
+    db.attached = false;
+  }
+
+  /** Run `open` until it does not fail for a lock another process holds, for at most `waitMs`. */
+  async retryWhileBusy(open: () => Promise<unknown>, o: { waitMs: number; onWait: (e: DatabaseBusyError) => void }): Promise<void> {
+    const deadline = Date.now() + o.waitMs;
+    let told = false;
+    for (;;) {
+      try {
+        await open();
+        return;
+      } catch (raw) {
+        const err = describeOpenError(raw, this.req.database, false);
+        if (!(err instanceof DatabaseBusyError) || Date.now() >= deadline) throw err;
+        if (this.req.signal.aborted) throw new InterruptedError();
+        if (!told) o.onWait(err);
+        told = true;
+        await sleep(100);
+      }
+    }
   }
 
   close(): void {

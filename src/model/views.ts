@@ -7,6 +7,7 @@ import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
 import { countedFilter, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
 import { periodFocusSelect } from "./focus.ts";
+import { periodsWithoutSummary, replaceSummaries } from "./summary.ts";
 
 export const FOCUS_SCHEMA = "focus";
 
@@ -25,7 +26,11 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
   } else {
     const selects = periods.map((p) => ({ period: p.period, sql: periodFocusSelect({ table: dataTable(p.table), flavour, columns: p.columns, exportName }) }));
     await con.run(`CREATE OR REPLACE VIEW ${view} AS\n${selects.map((s) => s.sql).join("\nUNION ALL\n")}`);
-    for (const s of selects) if (period === undefined || s.period === period) await replaceFocusAccounts(con, exportName, s.period, s.sql);
+    for (const s of selects) {
+      if (period !== undefined && s.period !== period) continue;
+      await replaceFocusAccounts(con, exportName, s.period, s.sql);
+      await replaceSummaries(con, exportName, s.period, s.sql);
+    }
   }
   await rebuildCosts(con);
 }
@@ -36,6 +41,9 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
  */
 export async function rebuildMissingFocus(con: Connection, onStart?: (exports: number) => void): Promise<number> {
   const missing = await exportsWithoutFocus(con, FOCUS_SCHEMA);
+  // Databases written before the reports: the cost model is there, the reports' summaries (model/summary.ts) not.
+  const unsummarised = new Set((await periodsWithoutSummary(con)).map((p) => p.export));
+  for (const e of await focusExports(con)) if (unsummarised.has(e.name) && !missing.some((m) => m.name === e.name)) missing.push(e);
   if (missing.length === 0) return 0;
   onStart?.(missing.length);
   await con.run("BEGIN TRANSACTION");

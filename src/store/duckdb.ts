@@ -117,6 +117,18 @@ export async function openForWriting(path: string, opts: OpenOptions & { waitMs?
 }
 
 async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ instance: Instance; connection: Connection }> {
+  const db = await createInstance(path, opts);
+  try {
+    await attachDatabase(db.connection, path, Boolean(opts.readOnly));
+    return db;
+  } catch (err) {
+    db.instance.closeSync();
+    throw err;
+  }
+}
+
+/** An in-memory DuckDB instance with finops' settings and nothing attached yet (see CATALOG). */
+export async function createInstance(path: string, opts: OpenOptions = {}): Promise<{ instance: Instance; connection: Connection }> {
   const { DuckDBInstance } = await loadDuckDB();
   // No TimeZone setting: it needs the ICU extension, which is not bundled. TIMESTAMP columns hold UTC values.
   const options: Record<string, string> = {};
@@ -129,8 +141,6 @@ async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ insta
   const instance = await DuckDBInstance.create(":memory:", options);
   try {
     const connection = await instance.connect();
-    await connection.run(`ATTACH ${literal(path)} AS ${ident(CATALOG)}${opts.readOnly ? " (READ_ONLY)" : ""}`);
-    await connection.run(`USE ${ident(CATALOG)}`);
     // Query progress is tracked (read through connection.progress) but never printed by DuckDB itself.
     await connection.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
     return { instance, connection };
@@ -138,6 +148,18 @@ async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ insta
     instance.closeSync();
     throw err;
   }
+}
+
+/** Attach the database file as CATALOG and make it the default (raw DuckDB errors: see describeOpenError). */
+export async function attachDatabase(con: Connection, path: string, readOnly: boolean): Promise<void> {
+  await con.run(`ATTACH ${literal(path)} AS ${ident(CATALOG)}${readOnly ? " (READ_ONLY)" : ""}`);
+  await con.run(`USE ${ident(CATALOG)}`);
+}
+
+/** Let go of the database file (and its lock); the instance stays. */
+export async function detachDatabase(con: Connection): Promise<void> {
+  await con.run("USE memory");
+  await con.run(`DETACH ${ident(CATALOG)}`);
 }
 
 /** Quote an SQL identifier. Every identifier finops puts into SQL goes through here; values are bound as parameters. */

@@ -1,6 +1,7 @@
 /** Read-only access to the database: `finops query`, list-exports, show-state, a dry run's plan. */
 import { existsSync } from "node:fs";
-import { openDatabase, type Connection } from "./duckdb.ts";
+import { DatabaseBusyError, openDatabase, type Connection, type Instance } from "./duckdb.ts";
+import { announceReader } from "./readers.ts";
 import { hasState } from "./state.ts";
 
 export interface QueryResult {
@@ -9,21 +10,58 @@ export interface QueryResult {
   rows: unknown[][];
 }
 
+export interface ReadOptions {
+  /** Told once when an import holds the database and the reader waits for it (stderr). */
+  onWait?: (message: string) => void;
+  signal?: AbortSignal;
+  /** Give up after this long (default 30 minutes: an import lets readers in after the period it is loading). */
+  waitMs?: number;
+}
+
+/**
+ * Open the database read-only. While an import holds it, wait: leave a note for the import (store/readers.ts), which
+ * lets go of the file when the period it is loading has committed, and try again every 100 ms.
+ */
+export async function openForReading(database: string, opts: ReadOptions = {}): Promise<{ instance: Instance; connection: Connection; done: () => void }> {
+  const deadline = Date.now() + (opts.waitMs ?? 30 * 60_000);
+  let release: (() => void) | undefined;
+  try {
+    for (;;) {
+      try {
+        const db = await openDatabase(database, { readOnly: true });
+        const r = release;
+        release = undefined;
+        return { ...db, done: () => r?.() };
+      } catch (err) {
+        if (!(err instanceof DatabaseBusyError) || Date.now() >= deadline || opts.signal?.aborted) throw err;
+        if (!release) {
+          release = announceReader(database);
+          opts.onWait?.(`an import is writing ${database}${err.pid ? ` (PID ${err.pid})` : ""}; waiting for it to commit the period it is loading…`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    release?.();
+  }
+}
+
 /** Open read-only and run `fn`; a database that does not exist (or holds no finops state) reads as `empty`. */
-export async function withReadOnly<T>(database: string, empty: T, fn: (con: Connection) => Promise<T>): Promise<T> {
+export async function withReadOnly<T>(database: string, empty: T, fn: (con: Connection) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
   if (!existsSync(database)) return empty;
-  const { instance, connection } = await openDatabase(database, { readOnly: true });
+  const { instance, connection, done } = await openForReading(database, opts);
   try {
     if (!(await hasState(connection))) return empty;
     return await fn(connection);
   } finally {
     connection.closeSync();
     instance.closeSync();
+    done();
   }
 }
 
-export async function runQuery(database: string, sql: string): Promise<QueryResult> {
-  const { instance, connection } = await openDatabase(database, { readOnly: true });
+export async function runQuery(database: string, sql: string, opts: ReadOptions = {}): Promise<QueryResult> {
+  const { instance, connection, done } = await openForReading(database, opts);
   try {
     const reader = await connection.runAndReadAll(sql);
     return {
@@ -34,5 +72,6 @@ export async function runQuery(database: string, sql: string): Promise<QueryResu
   } finally {
     connection.closeSync();
     instance.closeSync();
+    done();
   }
 }
