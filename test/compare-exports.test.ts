@@ -4,11 +4,11 @@
  * S3 server into one database. Every expected total is computed from the generator's truth (commitments-truth.json:
  * its line items and per-period sums, exact decimals), never from finops' SQL.
  *
- * What the truth says the comparison must find: the same bill with the same columns compares clean; the legacy CSV's
- * 2025-08 has no net columns, so its net amortized cost that month is the gross one (a real difference between the two
- * exports' numbers); a FOCUS export's EffectiveCost is AWS's own, after discounts, so its amortized cost is the net
- * amortized one (a CUR export's is on the gross columns). A difference planted in one raw table is named by period,
- * service and amount, with exit 1.
+ * What the truth says the comparison must find: the same bill compares clean in every flavour, on the measures both
+ * exports carry. The legacy CSV's 2025-08 has no net columns, so it carries no net unblended or net amortized cost that
+ * month; a FOCUS export's EffectiveCost is AWS's own, after discounts (the truth's column for the net amortized cost),
+ * so it carries no gross amortized cost. Those measures are not compared (null), exactly where the truth says the
+ * columns are absent. A difference planted in one raw table is named by period, service and amount, with exit 1.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +30,7 @@ const db = join(work, "billing.duckdb");
 const cfg = join(work, "finops.toml");
 
 type MeasureName = "unblended" | "netUnblended" | "amortized" | "netAmortized";
-type Measures = Record<MeasureName, number>;
+type Measures = Record<MeasureName, number | null>;
 const MEASURES: MeasureName[] = ["unblended", "netUnblended", "amortized", "netAmortized"];
 interface Row {
   period: string;
@@ -61,10 +61,24 @@ const exportNamed = (name: string): CommitmentsExportTruth => {
 const byId = new Map(truth.lines.map((l) => [l.id, l]));
 
 /**
+ * Whether the truth says an export's period has a column for the measure: the net measures need the period's net
+ * columns; the (gross) amortized cost is absent where the export's EffectiveCost is the net amortized cost (FOCUS).
+ */
+function carries(exportName: string, period: string, m: MeasureName): boolean {
+  const e = exportNamed(exportName);
+  if (m === "netUnblended" || m === "netAmortized") return e.periods[period]!.hasNetColumns;
+  if (m === "amortized") return e.columnsFor.netAmortized !== "EffectiveCost";
+  return true;
+}
+
+const withAbsences = (exportName: string, period: string, v: Record<MeasureName, number>): Measures =>
+  Object.fromEntries(MEASURES.map((m) => [m, carries(exportName, period, m) ? v[m] : null])) as Measures;
+
+/**
  * An export's totals per (period, key), from the truth's line items, by the cost model's documented reading of each
- * flavour (README "The cost model"): a CUR period without net columns reads its net measures as the gross ones; a
- * FOCUS row holds the line items folded into it (its key is the row's own line's), has no unblended column (it reads as
- * BilledCost, the net unblended cost) and its EffectiveCost is the net amortized cost.
+ * flavour (README "The cost model"): a CUR period without net columns carries no net measures (null); a FOCUS row
+ * holds the line items folded into it (its key is the row's own line's), has no unblended column (it reads as
+ * BilledCost, the net unblended cost) and its EffectiveCost is the net amortized cost (no gross amortized: null).
  */
 function expectedRows(exportName: string, by: "service" | "account"): Map<string, Measures> {
   const e = exportNamed(exportName);
@@ -88,24 +102,25 @@ function expectedRows(exportName: string, by: "service" | "account"): Map<string
     for (const m of MEASURES) s[m] += add[m];
     sums.set(k, s);
   }
-  return new Map([...sums].map(([k, s]) => [k, Object.fromEntries(MEASURES.map((m) => [m, Number(decText(s[m]))])) as Measures]));
+  return new Map(
+    [...sums].map(([k, s]) => [k, withAbsences(exportName, JSON.parse(k)[0], Object.fromEntries(MEASURES.map((m) => [m, Number(decText(s[m]))])) as Record<MeasureName, number>)]),
+  );
 }
 
 /** An export's totals per period, from the truth's per-period sums. */
 function expectedPeriod(exportName: string, period: string): Measures {
   const e = exportNamed(exportName);
   const s = e.periods[period]!.sums;
-  const focus = e.flavour === "focus";
-  return {
+  return withAbsences(exportName, period, {
     unblended: e.columnsFor.unblended === null ? s.billed.rounded : s.unblended.rounded,
     netUnblended: s.billed.rounded,
-    amortized: focus ? s.netAmortized.rounded : s.effective.rounded,
+    amortized: s.effective.rounded,
     netAmortized: s.netAmortized.rounded,
-  };
+  });
 }
 
-const near = (got: number, want: number, what: string) => {
-  if (Math.abs(got - want) >= 1e-6) throw new Error(`${what}: got ${got}, want ${want}`);
+const near = (got: number | null, want: number | null, what: string) => {
+  if (got === null || want === null ? got !== want : Math.abs(got - want) >= 1e-6) throw new Error(`${what}: got ${got}, want ${want}`);
 };
 
 function compare(args: string[], database = db): Promise<RunResult> {
@@ -117,7 +132,11 @@ async function compareJson(args: string[], database = db): Promise<{ r: RunResul
   return { r, c: JSON.parse(r.stdout) as Comparison };
 }
 
-/** Both sides of every row as the truth has them, and each period's rows adding up to the truth's period sums. */
+/**
+ * Both sides of every row as the truth has them (null where the truth says the export lacks the columns), each period's
+ * rows adding up to the truth's period sums, the difference B − A where both carry the measure (else null), and a
+ * row exceeding only on a compared measure.
+ */
 function checkAgainstTruth(c: Comparison): void {
   const by = c.by as "service" | "account";
   for (const [side, name] of [["a", c.a], ["b", c.b]] as const) {
@@ -131,10 +150,28 @@ function checkAgainstTruth(c: Comparison): void {
     }
     for (const period of c.periods) {
       const want = expectedPeriod(name, period);
-      for (const m of MEASURES) near(c.rows.filter((r) => r.period === period).reduce((t, r) => t + r[side][m], 0), want[m], `${name} ${period} total ${m}`);
+      for (const m of MEASURES) {
+        const values = c.rows.filter((r) => r.period === period).map((r) => r[side][m]);
+        near(values.includes(null) ? null : values.reduce<number>((t, v) => t + v!, 0), want[m], `${name} ${period} total ${m}`);
+      }
     }
   }
-  for (const r of c.rows) for (const m of MEASURES) near(r.difference[m], r.b[m] - r.a[m], `difference ${r.period} ${r.key} ${m}`);
+  for (const r of c.rows) {
+    for (const m of MEASURES) near(r.difference[m], r.a[m] === null || r.b[m] === null ? null : r.b[m]! - r.a[m]!, `difference ${r.period} ${r.key} ${m}`);
+    expect(r.exceeds).toBe(MEASURES.some((m) => r.difference[m] !== null && Math.abs(r.difference[m]!) > c.tolerance));
+  }
+}
+
+/** The stderr lines the truth calls for: one per export and compared period that lacks measures. */
+function expectedUncomparedLines(c: Comparison): string[] {
+  const lines: string[] = [];
+  for (const period of c.periods) {
+    for (const name of [c.a, c.b]) {
+      if (!carries(name, period, "amortized")) lines.push(`${name} ${period} is a FOCUS export, whose EffectiveCost is net amortized (after discounts): amortized not compared`);
+      if (!carries(name, period, "netUnblended")) lines.push(`${name} ${period} has no net cost columns: net unblended and net amortized not compared`);
+    }
+  }
+  return lines;
 }
 
 describe("aws compare-exports", () => {
@@ -159,41 +196,79 @@ describe("aws compare-exports", () => {
       expect(Object.keys(c)).toEqual(["a", "b", "by", "tolerance", "currency", "periods", "onlyA", "onlyB", "rows", "differences"]);
       expect(c.rows.length).toBe(8); // 4 services × 2 periods
       expect(c.rows.some((x) => x.exceeds)).toBe(false);
-      for (const x of c.rows) for (const m of MEASURES) expect(Math.abs(x.difference[m])).toBeLessThan(1e-9);
+      for (const x of c.rows) for (const m of MEASURES) expect(Math.abs(x.difference[m]!)).toBeLessThan(1e-9);
+      for (const x of c.rows) for (const m of MEASURES) expect(x.difference[m]).not.toBeNull(); // both carry every measure
       checkAgainstTruth(c);
       expect(r.stderr).toContain("0 of 8 rows differ by more than 0.01 USD");
     }
   });
 
-  test("legacy CSV vs CUR 2.0: everything agrees but net amortized in 2025-08, where the CSV has no net columns; exit 1 naming those rows", async () => {
+  test("the same bill across flavours and columns: exit 0, no row exceeding, the compared measures as the truth, the uncompared null where the truth says the columns are absent", async () => {
     expect(exportNamed("commitments-cur-csv").periods["2025-08"]!.hasNetColumns).toBe(false);
-    const { r, c } = await compareJson(["commitments-cur-csv", "commitments-cur2-parquet"]);
-    checkAgainstTruth(c);
-    const wantA = expectedRows("commitments-cur-csv", "service");
-    const wantB = expectedRows("commitments-cur2-parquet", "service");
-    const expectedExceeding = [...wantA.keys()].filter((k) => MEASURES.some((m) => Math.abs(wantB.get(k)![m] - wantA.get(k)![m]) > 0.01));
-    expect(expectedExceeding.length).toBeGreaterThan(0);
-    expect(c.rows.filter((x) => x.exceeds).map((x) => JSON.stringify([x.period, x.key]))).toEqual(expectedExceeding.sort());
-    for (const x of c.rows.filter((x) => x.exceeds)) {
-      expect(x.period).toBe("2025-08");
-      for (const m of ["unblended", "netUnblended", "amortized"] as const) expect(Math.abs(x.difference[m])).toBeLessThan(1e-9);
+    expect(exportNamed("commitments-focus").columnsFor.netAmortized).toBe("EffectiveCost");
+    const pairs: [string, string, boolean][] = [
+      ["commitments-cur-csv", "commitments-cur2-parquet", true],
+      ["commitments-cur2-parquet", "commitments-focus", true],
+      ["commitments-cur-csv", "commitments-focus", true],
+      ["commitments-cur-parquet", "commitments-cur2-csv", false],
+    ];
+    for (const [a, b, absences] of pairs) {
+      const { r, c } = await compareJson([a, b]);
+      expect(r.exitCode).toBe(0);
+      expect(c).toMatchObject({ a, b, by: "service", currency: "USD", periods: ["2025-08", "2025-09"], onlyA: [], onlyB: [], differences: 0 });
+      expect(c.rows.some((x) => x.exceeds)).toBe(false);
+      checkAgainstTruth(c);
+      for (const x of c.rows) for (const m of MEASURES) if (x.difference[m] !== null) expect(Math.abs(x.difference[m]!)).toBeLessThan(1e-9);
+      expect(c.rows.some((x) => MEASURES.some((m) => x.difference[m] === null))).toBe(absences);
+      // unblended is carried by every export: always compared
+      for (const x of c.rows) expect(x.difference.unblended).not.toBeNull();
+      const said = r.stderr.split("\n").filter((l) => l.includes("not compared") && !l.includes("only in"));
+      const want = expectedUncomparedLines(c);
+      expect(said.length).toBe(want.length);
+      for (const line of want) expect(r.stderr).toContain(line);
+      expect(r.stderr).toContain(`0 of ${c.rows.length} rows differ by more than 0.01 USD`);
     }
-    expect(r.exitCode).toBe(1);
-    expect(c.differences).toBe(expectedExceeding.length);
-    expect(r.stderr).toContain(`${expectedExceeding.length} of 8 rows differ by more than 0.01 USD (net amortized)`);
   });
 
-  test("CUR 2.0 vs FOCUS: unblended, net unblended and net amortized agree; amortized differs as the truth says (FOCUS EffectiveCost is after discounts); exit 1", async () => {
-    for (const a of ["commitments-cur2-parquet", "commitments-cur-csv"]) {
-      const { r, c } = await compareJson([a, "commitments-focus"]);
-      checkAgainstTruth(c);
-      expect(r.exitCode).toBe(1);
-      for (const x of c.rows) {
-        for (const m of ["unblended", "netUnblended"] as const) expect(Math.abs(x.difference[m])).toBeLessThan(1e-9);
-        if (exportNamed(a).periods[x.period]!.hasNetColumns) expect(Math.abs(x.difference.netAmortized)).toBeLessThan(1e-9);
+  test("legacy CSV 2025-08 (no net columns) vs CUR 2.0: net unblended and net amortized null on the CSV's side and in the difference; the rest compared", async () => {
+    const { r, c } = await compareJson(["commitments-cur-csv", "commitments-cur2-parquet"]);
+    expect(r.exitCode).toBe(0);
+    for (const x of c.rows) {
+      const lacking = x.period === "2025-08";
+      for (const m of ["netUnblended", "netAmortized"] as const) {
+        expect(x.a[m] === null).toBe(lacking);
+        expect(x.difference[m] === null).toBe(lacking);
+        expect(x.b[m]).not.toBeNull();
       }
-      expect(c.rows.filter((x) => Math.abs(x.difference.amortized) > 0.01).length).toBeGreaterThan(0);
+      for (const m of ["unblended", "amortized"] as const) expect(x.difference[m]).not.toBeNull();
     }
+    expect(r.stderr).toContain("commitments-cur-csv 2025-08 has no net cost columns: net unblended and net amortized not compared");
+    expect(r.stderr).not.toContain("commitments-cur-csv 2025-09 has no net cost columns");
+  });
+
+  test("CUR 2.0 vs FOCUS: amortized not compared (FOCUS EffectiveCost is after discounts, which the truth shows differs from the gross amortized cost); FOCUS EffectiveCost compared as net amortized; the table says n/a", async () => {
+    const { r, c } = await compareJson(["commitments-cur2-parquet", "commitments-focus"]);
+    expect(r.exitCode).toBe(0);
+    for (const x of c.rows) {
+      expect(x.b.amortized).toBeNull();
+      expect(x.difference.amortized).toBeNull();
+      expect(x.a.amortized).not.toBeNull();
+      for (const m of ["unblended", "netUnblended", "netAmortized"] as const) expect(Math.abs(x.difference[m]!)).toBeLessThan(1e-9);
+    }
+    // why amortized is not compared: the CUR's gross amortized cost is not FOCUS's EffectiveCost
+    expect(c.rows.filter((x) => Math.abs(x.a.amortized! - x.b.netAmortized!) > 0.01).length).toBeGreaterThan(0);
+    expect(r.stderr).toContain("commitments-focus 2025-08 is a FOCUS export, whose EffectiveCost is net amortized (after discounts): amortized not compared");
+    expect(r.stderr).toContain("commitments-focus 2025-09 is a FOCUS export, whose EffectiveCost is net amortized (after discounts): amortized not compared");
+
+    const table = await compare(["commitments-cur2-parquet", "commitments-focus"]);
+    expect(table.exitCode).toBe(0);
+    const amortized = table.stdout.split("\n").filter((l) => / amortized /.test(l) && !l.includes("net amortized"));
+    expect(amortized.length).toBe(c.rows.length);
+    for (const l of amortized) {
+      expect(l).toMatch(/\d\.\d\d +│? *n\/a +│? *n\/a/);
+      expect(l).not.toContain("*");
+    }
+    expect(table.stdout).not.toContain("*");
   });
 
   test("--by account: per usage account, as the truth", async () => {
@@ -214,7 +289,7 @@ describe("aws compare-exports", () => {
     expect(lines[1]).toMatch(/period.*service.*measure.*commitments-cur2-parquet.*commitments-cur2-csv.*difference/);
     expect(lines.length).toBe(3 + 8 * 4 + 1); // top rule, head, rule, 4 measures × 8 rows, bottom rule
     const sp = lines.find((l) => l.includes("2025-08") && l.includes("Savings Plans for AWS Compute usage") && / unblended /.test(l) && !l.includes("net"))!;
-    const want = expectedRows("commitments-cur2-parquet", "service").get(JSON.stringify(["2025-08", "Savings Plans for AWS Compute usage"]))!.unblended;
+    const want = expectedRows("commitments-cur2-parquet", "service").get(JSON.stringify(["2025-08", "Savings Plans for AWS Compute usage"]))!.unblended!;
     expect(want).toBeGreaterThan(1000);
     expect(sp).toContain(new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(want));
     expect(r.stdout).not.toContain("rows differ");
@@ -223,7 +298,7 @@ describe("aws compare-exports", () => {
 
   test("--csv: one header, flat columns, full precision", async () => {
     const r = await compare(["commitments-cur-csv", "commitments-cur2-parquet", "--csv"]);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
     expect(lines[0]).toBe(
       "period,service,a_unblended,a_net_unblended,a_amortized,a_net_amortized,b_unblended,b_net_unblended,b_amortized,b_net_amortized," +
@@ -233,8 +308,12 @@ describe("aws compare-exports", () => {
     expect(lines.length).toBe(1 + c.rows.length);
     const first = lines[1]!.split(",");
     expect(first[0]).toBe(c.rows[0]!.period);
-    expect(Number(first[2])).toBe(c.rows[0]!.a.unblended);
+    expect(Number(first[2])).toBe(c.rows[0]!.a.unblended!);
     expect(first[14]).toBe(String(c.rows[0]!.exceeds));
+    // the CSV's 2025-08 carries no net measures: empty cells on its side and in the difference
+    expect(c.rows[0]!.period).toBe("2025-08");
+    for (const i of [3, 5, 11, 13]) expect(first[i]).toBe("");
+    for (const i of [2, 4, 6, 7, 8, 9, 10, 12]) expect(first[i]).not.toBe("");
   });
 
   test("periods only one export holds are listed (stderr, onlyA/onlyB) and not compared", async () => {
@@ -309,5 +388,6 @@ describe("aws compare-exports", () => {
     expect(help.stdout).toContain("compare-exports");
     expect(help.stdout).toContain("--tolerance");
     expect(help.stdout).toContain("Examples");
+    expect(help.stdout).toContain("A measure one export does not carry for a period is not compared");
   });
 });

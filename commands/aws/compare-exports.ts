@@ -18,9 +18,12 @@ export class CompareExportsCommand extends BaseCommand {
       to 2 decimals and marks the lines over the tolerance; \`--json\` and \`--csv\` carry full precision. A summary
       line goes to stderr; stdout carries only the data.
 
-      The measures are what the views say, fallbacks included: a period without net columns reads its net measures
-      as the gross ones, and a FOCUS export's EffectiveCost is AWS's own, after discounts (net amortized), where a CUR
-      export's is the amortized cost on the gross columns.
+      A measure one export does not carry for a period is not compared: an absence, not a difference. A FOCUS
+      export has no gross amortized cost (its EffectiveCost is AWS's own, after discounts, and is compared as net
+      amortized), so amortized is not compared; a legacy or CUR 2.0 period without the net cost columns
+      (lineItem/NetUnblendedCost, line_item_net_unblended_cost) has no net unblended or net amortized cost. Such
+      measures are null in \`--json\` (the side lacking them and the difference), empty in \`--csv\`, n/a in the
+      table, and never exceed; one line on stderr per export and period says which and why.
     `,
     examples: [
       ["Compare a legacy CUR with its CUR 2.0 successor", "$0 aws compare-exports my-cur my-cur2"],
@@ -37,7 +40,7 @@ export class CompareExportsCommand extends BaseCommand {
   csv = Option.Boolean("--csv", false, { description: "CSV on stdout" });
 
   async run(): Promise<number> {
-    const [{ compareExports, COMPARE_BY }, { withReadOnly }, { renderComparison, comparisonSummary, uncomparedPeriods }, { UsageError }] = await Promise.all([
+    const [{ compareExports, COMPARE_BY }, { withReadOnly }, { renderComparison, comparisonSummary, uncomparedPeriods, uncomparedMeasures }, { UsageError }] = await Promise.all([
       import("../../src/model/compare.ts"),
       import("../../src/store/query.ts"),
       import("../../src/output/compare.ts"),
@@ -59,6 +62,7 @@ export class CompareExportsCommand extends BaseCommand {
 
     this.out(renderComparison(comparison, this.json ? "json" : this.csv ? "csv" : "table", this.color));
     for (const line of uncomparedPeriods(comparison)) this.logger.info(line);
+    for (const line of uncomparedMeasures(comparison)) this.logger.info(line);
     if (comparison.periods.length === 0) {
       this.logger.warn(`${comparison.a} and ${comparison.b} hold no billing period in common: nothing compared`);
     } else if (comparison.differences > 0) {

@@ -2,9 +2,13 @@
  * `finops aws compare-exports A B`: two exports' totals per billing period and service (or account), read from their
  * FOCUS views `focus."{table prefix}"`, for the periods both hold. The four measures are the views' columns:
  * unblended `x_UnblendedCost`, net unblended `x_NetUnblendedCost`, amortized `EffectiveCost`, net amortized
- * `x_NetAmortizedCost` — so the comparison says whether the two exports give the same numbers through the cost model,
- * fallbacks included (a period without net columns reads its net measures as the gross ones; a FOCUS export's
- * EffectiveCost is AWS's own, after discounts: see README "The cost model").
+ * `x_NetAmortizedCost` — so the comparison says whether the two exports give the same numbers through the cost model.
+ *
+ * A measure an export does not carry for a period is not compared (an absence, not a difference): its value and the
+ * difference are null, and `uncompared` says which and why. A FOCUS export carries no gross amortized cost (its
+ * EffectiveCost is AWS's own, after discounts [AWS-F12 in focus.ts]: the view's x_NetAmortizedCost, compared with the
+ * other's net amortized cost); a legacy or CUR 2.0 period without the net columns (`hasNetColumns` in focus.ts) carries
+ * no net unblended or net amortized cost (the view reads them as the gross ones). See README "The cost model".
  *
  * Sums are exact: each value is summed as DECIMAL(38,10) (AWS writes at most 10 decimal places) and only the totals
  * and their differences become doubles.
@@ -12,7 +16,8 @@
 import { AppError, UsageError } from "../errors.ts";
 import { ident, varcharList, type Connection } from "../store/duckdb.ts";
 import type { Period } from "../store/naming.ts";
-import { exportSummaries, focusExports, periodStates } from "../store/state.ts";
+import { exportPeriodColumns, exportSummaries, focusExports, periodStates } from "../store/state.ts";
+import { hasNetColumns } from "./focus.ts";
 import { FOCUS_SCHEMA, focusView } from "./views.ts";
 
 /** What a row's key is: the service (ServiceName) or the usage account (SubAccountId). */
@@ -21,11 +26,29 @@ export const COMPARE_BY: readonly CompareBy[] = ["service", "account"];
 
 const KEY_COLUMN: Record<CompareBy, string> = { service: "ServiceName", account: "SubAccountId" };
 
+/** One value per measure; null where the measure is not compared (an export does not carry it for the period). */
 export interface Measures {
-  unblended: number;
-  netUnblended: number;
-  amortized: number;
-  netAmortized: number;
+  unblended: number | null;
+  netUnblended: number | null;
+  amortized: number | null;
+  netAmortized: number | null;
+}
+
+export type MeasureName = keyof Measures;
+
+/** Why an export does not carry measures for a period. */
+export type UncomparedReason =
+  /** a FOCUS export: its EffectiveCost is after discounts (net amortized); there is no gross amortized cost */
+  | "focus-effective-cost"
+  /** a legacy or CUR 2.0 period without the net unblended cost column: its net measures would be the gross ones */
+  | "no-net-columns";
+
+/** Measures one export does not carry for one period: not compared in that period's rows. */
+export interface Uncompared {
+  export: string;
+  period: Period;
+  measures: MeasureName[];
+  reason: UncomparedReason;
 }
 
 /** The measures, in order, with the FOCUS view column each is the sum of. */
@@ -44,7 +67,7 @@ export interface CompareRow {
   b: Measures;
   /** b − a */
   difference: Measures;
-  /** Whether any measure's difference exceeds the tolerance (in absolute value). */
+  /** Whether any compared measure's difference exceeds the tolerance (in absolute value). */
   exceeds: boolean;
 }
 
@@ -63,6 +86,8 @@ export interface Comparison {
   rows: CompareRow[];
   /** How many rows exceed the tolerance. */
   differences: number;
+  /** The measures each export does not carry in a compared period (A's before B's within a period), not compared. */
+  uncompared: Uncompared[];
 }
 
 export interface CompareOptions {
@@ -72,11 +97,26 @@ export interface CompareOptions {
   tolerance: number;
 }
 
-/** An export as the comparison reads it: its name, its FOCUS view, the periods it holds. */
+/** An export as the comparison reads it: its name, its FOCUS view, the periods it holds, what it lacks in which. */
 interface Side {
   name: string;
   view: string;
   periods: Period[];
+  lacks: Map<Period, Uncompared>;
+}
+
+/** The measures an export does not carry in each of its periods, from its flavour and the period tables' columns. */
+async function lackedMeasures(con: Connection, name: string): Promise<Map<Period, Uncompared>> {
+  const { flavour, periods } = await exportPeriodColumns(con, name);
+  const lacks = new Map<Period, Uncompared>();
+  for (const p of periods) {
+    if (flavour === "focus") {
+      lacks.set(p.period, { export: name, period: p.period, measures: ["amortized"], reason: "focus-effective-cost" });
+    } else if (flavour !== null && !hasNetColumns(flavour, p.columns)) {
+      lacks.set(p.period, { export: name, period: p.period, measures: ["netUnblended", "netAmortized"], reason: "no-net-columns" });
+    }
+  }
+  return lacks;
 }
 
 async function resolveSide(con: Connection, name: string, known: string[]): Promise<Side> {
@@ -93,7 +133,7 @@ async function resolveSide(con: Connection, name: string, known: string[]): Prom
     });
   }
   const periods = (await periodStates(con, name)).map((p) => p.period).sort();
-  return { name, view: focusView(focus.prefix), periods };
+  return { name, view: focusView(focus.prefix), periods, lacks: await lackedMeasures(con, name) };
 }
 
 /** The totals of one side per (period, key), over `periods`. */
@@ -124,8 +164,10 @@ export async function compareExports(con: Connection, opts: CompareOptions): Pro
     onlyB: b.periods.filter((p) => !inA.has(p)),
     rows: [],
     differences: 0,
+    uncompared: periods.flatMap((p) => [a.lacks.get(p), b.lacks.get(p)].filter((u): u is Uncompared => u !== undefined)),
   };
   if (periods.length === 0) return result;
+  const lacked = (side: Side, period: Period) => new Set(side.lacks.get(period)?.measures ?? []);
 
   const zero = (side: string, m: string) => `COALESCE(${side}.${ident(m)}, 0)`;
   const columns = MEASURES.flatMap((m) => [
@@ -145,12 +187,21 @@ export async function compareExports(con: Connection, opts: CompareOptions): Pro
   );
   const currencies = new Set<string>();
   for (const row of reader.getRowObjectsJS()) {
-    const measures = (prefix: string): Measures =>
-      Object.fromEntries(MEASURES.map((m) => [m.name, Number(row[`${prefix}_${m.name}`])])) as unknown as Measures;
-    const difference = measures("d");
-    const exceeds = MEASURES.some((m) => Math.abs(difference[m.name]) > opts.tolerance);
+    const period = String(row.period);
+    const [lackA, lackB] = [lacked(a, period), lacked(b, period)];
+    const measures = (prefix: string, absent: (m: MeasureName) => boolean): Measures =>
+      Object.fromEntries(MEASURES.map((m) => [m.name, absent(m.name) ? null : Number(row[`${prefix}_${m.name}`])])) as unknown as Measures;
+    const difference = measures("d", (m) => lackA.has(m) || lackB.has(m));
+    const exceeds = MEASURES.some((m) => difference[m.name] !== null && Math.abs(difference[m.name]!) > opts.tolerance);
     for (const c of (row.currencies as (string | null)[] | null) ?? []) if (c !== null) currencies.add(c);
-    result.rows.push({ period: String(row.period), key: row.key === null ? null : String(row.key), a: measures("a"), b: measures("b"), difference, exceeds });
+    result.rows.push({
+      period,
+      key: row.key === null ? null : String(row.key),
+      a: measures("a", (m) => lackA.has(m)),
+      b: measures("b", (m) => lackB.has(m)),
+      difference,
+      exceeds,
+    });
   }
   result.currency = currencies.size > 0 ? [...currencies].sort().join("/") : null;
   result.differences = result.rows.filter((r) => r.exceeds).length;

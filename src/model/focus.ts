@@ -249,12 +249,24 @@ function castTo(expr: string, from: string, to: string): string {
   return `CAST(${expr} AS ${to})`;
 }
 
+/** The CUR 2.0 name of the column that says a legacy or CUR 2.0 period has the net (discount) columns. */
+const NET_UNBLENDED = "line_item_net_unblended_cost";
+
+/**
+ * Whether a legacy or CUR 2.0 period has the net (discount) columns, i.e. its net unblended cost column (CSV
+ * `lineItem/NetUnblendedCost`, Parquet and CUR 2.0 `line_item_net_unblended_cost`). Without it the period's
+ * x_NetUnblendedCost reads as its unblended cost and x_NetAmortizedCost as its amortized cost (curSelect below).
+ */
+export function hasNetColumns(flavour: Flavour, columns: TableColumn[]): boolean {
+  return new Columns(flavour, columns).has(NET_UNBLENDED);
+}
+
 /** One period of a legacy or CUR 2.0 export as FOCUS rows. */
 function curSelect(cols: Columns): Record<string, string> {
   const c = (n: string, t?: string) => cols.get(n, t);
   const type = c("line_item_line_item_type");
   const unblended = `COALESCE(${c("line_item_unblended_cost", "DOUBLE")}, 0)`;
-  const netUnblended = cols.money("line_item_net_unblended_cost", unblended);
+  const netUnblended = cols.money(NET_UNBLENDED, unblended);
   const spArn = `NULLIF(${c("savings_plan_savings_plan_a_r_n")}, '')`;
   const riArn = `NULLIF(${c("reservation_reservation_a_r_n")}, '')`;
 

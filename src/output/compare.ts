@@ -1,8 +1,9 @@
 /**
  * Rendering of `aws compare-exports`: a table (four lines per period and key: one per measure, A, B and B − A, the
- * lines over the tolerance marked), stable JSON, or flat CSV (full precision), and the summary for stderr.
+ * lines over the tolerance marked), stable JSON, or flat CSV (full precision), and the summary for stderr. A measure
+ * not compared (an export does not carry it for the period) is null in JSON, empty in CSV and `n/a` in the table.
  */
-import type { Comparison, Measures } from "../model/compare.ts";
+import type { Comparison, Measures, Uncompared } from "../model/compare.ts";
 import { renderJson, renderTable } from "./table.ts";
 
 export type CompareFormat = "table" | "json" | "csv";
@@ -48,18 +49,23 @@ export function renderComparison(c: Comparison, format: CompareFormat, color: bo
       r.period,
       r.key ?? "(none)",
       m.label,
-      formatMoney(r.a[m.name]),
-      formatMoney(r.b[m.name]),
-      formatMoney(r.difference[m.name]),
-      Math.abs(r.difference[m.name]) > c.tolerance ? "*" : "",
+      money(r.a[m.name]),
+      money(r.b[m.name]),
+      money(r.difference[m.name]),
+      overTolerance(r.difference[m.name], c.tolerance) ? "*" : "",
     ]),
   );
   return renderTable(head, rows, { color, alignRight: [3, 4, 5] });
 }
 
+const money = (n: number | null): string => (n === null ? "n/a" : formatMoney(n));
+
+/** Whether a difference exceeds the tolerance; a measure not compared (null) never does. */
+const overTolerance = (d: number | null, tolerance: number): boolean => d !== null && Math.abs(d) > tolerance;
+
 /** "2 of 8 rows differ by more than 0.01 USD (net amortized)": for stderr. */
 export function comparisonSummary(c: Comparison): string {
-  const measures = MEASURES.filter((m) => c.rows.some((r) => Math.abs(r.difference[m.name]) > c.tolerance)).map((m) => m.label);
+  const measures = MEASURES.filter((m) => c.rows.some((r) => overTolerance(r.difference[m.name], c.tolerance))).map((m) => m.label);
   const unit = c.currency ? ` ${c.currency}` : "";
   return `${c.differences} of ${c.rows.length} rows differ by more than ${c.tolerance}${unit}${measures.length > 0 ? ` (${measures.join(", ")})` : ""}`;
 }
@@ -67,4 +73,21 @@ export function comparisonSummary(c: Comparison): string {
 /** "2025-10: only in my-cur (not compared)", one line per period one export holds alone. */
 export function uncomparedPeriods(c: Comparison): string[] {
   return [...c.onlyA.map((p) => `${p}: only in ${c.a} (not compared)`), ...c.onlyB.map((p) => `${p}: only in ${c.b} (not compared)`)];
+}
+
+const WHY: Record<Uncompared["reason"], string> = {
+  "focus-effective-cost": "is a FOCUS export, whose EffectiveCost is net amortized (after discounts)",
+  "no-net-columns": "has no net cost columns",
+};
+
+/**
+ * "my-cur 2025-08 has no net cost columns: net unblended and net amortized not compared", one line per export and
+ * period that does not carry some measures.
+ */
+export function uncomparedMeasures(c: Comparison): string[] {
+  return c.uncompared.map((u) => {
+    const labels = MEASURES.filter((m) => u.measures.includes(m.name)).map((m) => m.label);
+    const list = labels.length > 1 ? `${labels.slice(0, -1).join(", ")} and ${labels.at(-1)}` : labels.join("");
+    return `${u.export} ${u.period} ${WHY[u.reason]}: ${list} not compared`;
+  });
 }
