@@ -121,10 +121,12 @@ describe("names cannot change the SQL", () => {
     expect(tables.map((t) => `${t.schema_name}.${t.table_name}`)).toEqual([
       `aws_billing.${prefix}_2025_08`,
       "finops.columns",
+      "finops.daily_costs",
       "finops.exports",
       "finops.focus_accounts",
       "finops.loads",
       "finops.periods",
+      "finops.untagged_resources",
     ]);
     // the cost model reads the same names: the export's FOCUS view, its x_Export and its tag keys
     const [focus] = await query(db, `SELECT count(*)::INT AS n, any_value(x_Export) AS e, sum(BilledCost) AS billed, max(cardinality(Tags))::INT AS tags FROM focus."${prefix}"`);
