@@ -56,6 +56,8 @@ function check(files: { file: string; text: string }[]): Violation[] {
       if (under(file, "src/store") && under(imp.target, "src/cur")) v.push({ file, rule: "store/ imports nothing from cur/", detail: imp.spec });
       if (under(file, "src/store") && under(imp.target, "src/model")) v.push({ file, rule: "store/ imports nothing from model/", detail: imp.spec });
       if (under(file, "src/model") && under(imp.target, "src/cur")) v.push({ file, rule: "model/ imports nothing from cur/", detail: imp.spec });
+      if (under(file, "src/report") && under(imp.target, "src/cur")) v.push({ file, rule: "report/ imports nothing from cur/", detail: imp.spec });
+      if (under(file, "src/model") && under(imp.target, "src/report")) v.push({ file, rule: "model/ imports nothing from report/", detail: imp.spec });
       for (const layer of ["src/cur", "src/store", "src/aws", "src/output"]) {
         if (under(file, "src/config") && under(imp.target, layer)) v.push({ file, rule: "config/ imports only the base modules", detail: imp.spec });
       }
