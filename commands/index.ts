@@ -13,6 +13,7 @@ import { QueryCommand } from "./query.ts";
 import { ReportAnomaliesCommand } from "./report/anomalies.ts";
 import { ReportCostsCommand } from "./report/costs.ts";
 import { ReportDailyCommand } from "./report/daily.ts";
+import { ReportHtmlCommand } from "./report/html.ts";
 import { ReportMoversCommand } from "./report/movers.ts";
 import { ReportTagsCommand } from "./report/tags.ts";
 
@@ -29,6 +30,7 @@ export const commands: FinopsCommandClass[] = [
   ReportDailyCommand,
   ReportAnomaliesCommand,
   ReportTagsCommand,
+  ReportHtmlCommand,
   ConfigShowCommand,
   ConfigInitCommand,
   DoctorCommand,

@@ -75,6 +75,10 @@ try {
     ],
     env,
   ));
+  step("the weekly questions without SQL: cost per service and month, and what moved (finops report)");
+  code = Math.max(code, await finops(["report", "costs", "--top", "8"], env));
+  code = Math.max(code, await finops(["report", "movers", "--top", "3"], env));
+  code = Math.max(code, await finops(["report", "html", "--out", "data/demo-report.html"], env));
   step("the same bill in FOCUS terms, each period counted once (focus.costs): billed and amortized cost per service");
   code = Math.max(code, await finops(
     [
@@ -84,7 +88,8 @@ try {
     ],
     env,
   ));
-  console.error(`\nThe database is ${database}; ask it more with: ./dist/finops query -d data/demo.duckdb "SELECT * FROM focus.costs LIMIT 1"`);
+  console.error(`\nThe HTML report is data/demo-report.html (open it in a browser).`);
+  console.error(`The database is ${database}; ask it more with: ./dist/finops query -d data/demo.duckdb "SELECT * FROM focus.costs LIMIT 1"`);
 } finally {
   await s3.close();
 }

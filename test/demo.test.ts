@@ -1,5 +1,6 @@
 /** `npm run demo` (scripts/demo.ts): the README's main-job command works and prints the cost tables. */
 import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./helpers/cli.ts";
 
@@ -12,7 +13,14 @@ test("the demo imports both sample exports, re-imports nothing, and prints cost 
   expect(stdout.match(/│ up to date\s+│/g)?.length).toBe(6);
   expect(stderr).toContain("data files downloaded by the second run: 0");
   // Two cost tables, services as rows, months as columns, money with two decimals.
-  expect(stdout.match(/│ service\s+│ 2025-08 │ 2025-09 │ 2025-10 │/g)?.length).toBe(2);
+  // Three: the two SQL pivots and `finops report costs` (which adds total, change, and an (other) row past --top 8).
+  expect(stdout.match(/│ service\s+│ 2025-08 │ 2025-09 │ 2025-10 │/g)?.length).toBe(3);
+  expect(stdout).toMatch(/│ service\s+│ 2025-08 │ 2025-09 │ 2025-10 │\s+total │ change 2025-10 │\s+% │/);
+  expect(stdout).toMatch(/│ \(other\)\s+│/);
+  // report movers, and the HTML report written.
+  expect(stdout).toMatch(/│ service\s+│ 2025-09 │ 2025-10 │\s+change │\s+% │/);
+  expect(stderr).toContain("The HTML report is data/demo-report.html");
+  expect(readFileSync(join(repoRoot, "data", "demo-report.html"), "utf8")).toContain('<svg class="chart"');
   expect(stdout).toMatch(/│ AmazonEC2\s+│\s+-?\d+\.\d\d │/);
   // The FOCUS cost model: focus.costs, counted from the CUR 2.0 export (the more recent flavour).
   expect(stdout).toMatch(/│ ServiceName\s+│ ChargeCategory │\s+billed │\s+effective │ from export\s+│/);
