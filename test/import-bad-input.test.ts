@@ -198,10 +198,10 @@ test("a period too big for the memory limit on two DuckDB threads is loaded agai
       cwd: dir,
     });
   // 20MB: too little for two threads decoding 125 columns, enough for one (with the cost model's views rebuilt in the transaction).
-  const retried = await run("20MB", "a.duckdb");
+  const retried = await run("26MB", "a.duckdb");
   if (retried.exitCode !== 0) console.error(retried.stderr);
   expect(retried.exitCode).toBe(0);
-  expect(retried.stderr).toMatch(/cur2-parquet 2025-\d\d: out of memory on 2 DuckDB thread\(s\) with 20MB; loading again on 1 with 20MB/);
+  expect(retried.stderr).toMatch(/cur2-parquet 2025-\d\d: out of memory on 2 DuckDB thread\(s\) with 26MB; loading again on 1 with 26MB/);
   const { expectedTotals, exportTruth } = await import("./helpers/truth.ts");
   const want = expectedTotals(exportTruth("cur2-parquet"));
   const got = await periodTotals(join(dir, "a.duckdb"), "cur2_parquet", "line_item_unblended_cost");

@@ -132,16 +132,8 @@ class ImportRun {
 
   async db(): Promise<Connection> {
     if (!this.#db) {
-      const { database, tuning } = this.req;
-      mkdirSync(dirname(database), { recursive: true });
-      const db = await createInstance(database, { memoryLimit: tuning.memoryLimit, threads: tuning.threads });
-      this.#db = { ...db, attached: false };
-      // One import at a time: the import lock (a small DuckDB file beside the database, locked by DuckDB as any
-      // database file) is held for the whole run, while the database itself is let go whenever a reader waits.
-      await this.retryWhileBusy(() => db.connection.run(`ATTACH ${literal(importLockPath(database))} AS ${ident(IMPORT_LOCK)}`), {
-        waitMs: this.req.waitMs ?? 0,
-        onWait: (e) => this.req.logger.info(`${e.message}; waiting for it to finish…`),
-      });
+      mkdirSync(dirname(this.req.database), { recursive: true });
+      const db = await this.openInstance();
       await this.attach();
       await ensureSchema(db.connection);
       const abandoned = await markAbandonedAttempts(db.connection, this.req.now());
@@ -157,7 +149,21 @@ class ImportRun {
     } else if (!this.#db.attached) {
       await this.attach();
     }
-    return this.#db.connection;
+    return this.#db!.connection;
+  }
+
+  /** A fresh DuckDB instance holding the import lock, the database not yet attached. */
+  async openInstance(): Promise<{ instance: Instance; connection: Connection; attached: boolean }> {
+    const { database, tuning } = this.req;
+    const db = await createInstance(database, { memoryLimit: tuning.memoryLimit, threads: tuning.threads });
+    this.#db = { ...db, attached: false };
+    // One import at a time: the import lock (a small DuckDB file beside the database, locked by DuckDB as any
+    // database file) is held for the whole run, while the database itself is let go whenever a reader waits.
+    await this.retryWhileBusy(() => db.connection.run(`ATTACH ${literal(importLockPath(database))} AS ${ident(IMPORT_LOCK)}`), {
+      waitMs: this.req.waitMs ?? 0,
+      onWait: (e) => this.req.logger.info(`${e.message}; waiting for it to finish…`),
+    });
+    return this.#db;
   }
 
   /** Attach the database file for writing, once no reader waits; a reader holding it is waited for. */
@@ -177,6 +183,15 @@ class ImportRun {
       onWait: () => logger.info(`a reader holds ${database}; waiting for it to finish…`),
     });
     db.attached = true;
+  }
+
+  /** Attach the database again in a new instance (whatever state DuckDB left it in); the new connection. */
+  async reattach(): Promise<Connection> {
+    // DuckDB will not detach a database it invalidated: start a new instance (the import lock is taken again).
+    this.close();
+    const db = await this.openInstance();
+    await this.attach();
+    return db.connection;
   }
 
   async yieldToReaders(): Promise<void> {
@@ -313,7 +328,8 @@ class ImportRun {
         threads: req.tuning.threads,
         memoryLimitBytes: req.tuning.memoryLimitBytes,
         memoryLimitFromUser: req.tuning.memoryLimitFrom !== "default",
-        signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause });
+        signal: req.signal, now: req.now, progress: req.progress, log: req.logger, pause: req.pause,
+        reopen: () => this.reattach() });
       req.progress.clear();
       const empty = plan.manifest.files.length === 0;
       const note = empty ? "empty delivery: the manifest lists no data files" : null;

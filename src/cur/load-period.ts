@@ -8,7 +8,7 @@ import type { ConsolaInstance } from "consola";
 import type { PausePoint } from "../config/tuning.ts";
 import { InterruptedError, errorMessage } from "../errors.ts";
 import type { ProgressSink } from "../output/progress.ts";
-import { OutOfMemoryError, type Connection } from "../store/duckdb.ts";
+import { isInvalidated, isOutOfMemory, OutOfMemoryError, type Connection } from "../store/duckdb.ts";
 import { loadPeriod } from "../store/load.ts";
 import { finishAttempt, startAttempt } from "../store/state.ts";
 import { rebuildFocus } from "../model/views.ts";
@@ -35,6 +35,8 @@ export interface LoadSpooledOptions {
   progress: ProgressSink;
   log: ConsolaInstance;
   pause?: (point: PausePoint) => Promise<void>;
+  /** Detach and attach the database again (after DuckDB invalidated it: a checkpoint ran out of memory). */
+  reopen?: () => Promise<Connection>;
 }
 
 export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: LoadSpooledOptions): Promise<number> {
@@ -84,8 +86,14 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           ({ rows } = await load());
           break;
         } catch (err) {
+          // A checkpoint that ran out of memory leaves the database unusable until it is attached again; the
+          // period's transaction either committed (its WAL is replayed) or did not, and loading it again is safe.
+          if (isInvalidated(err) && o.reopen) {
+            o.log.warn(`${name}: DuckDB had to let go of the database (${errorMessage(err).split("\n")[0].slice(0, 160)}); attaching it again`);
+            o.con = await o.reopen();
+          }
           const next = attempts[k + 1];
-          if (!(err instanceof OutOfMemoryError) || !next || o.signal.aborted) throw err;
+          if (!(err instanceof OutOfMemoryError || isOutOfMemory(err)) || !next || o.signal.aborted) throw err;
           o.log.warn(`${name}: out of memory on ${settings.threads} DuckDB thread(s) with ${memorySizeText(settings.memoryLimitBytes)}; loading again on ${next.threads} with ${memorySizeText(next.memoryLimitBytes)}`);
         }
       }

@@ -50,7 +50,17 @@ export class OutOfMemoryError extends AppError {
 }
 
 export function isOutOfMemory(err: unknown): boolean {
-  return err instanceof OutOfMemoryError || /^(Error: )?Out of Memory Error/.test(err instanceof Error ? err.message : String(err));
+  if (err instanceof OutOfMemoryError) return true;
+  const text = err instanceof Error ? err.message : String(err);
+  // DuckDB's own OOM, and the same failure met while committing or checkpointing (a TransactionContext or IO error
+  // whose cause is an allocation: "could not allocate block", "failed to pin block").
+  return /^(Error: )?Out of Memory Error/.test(text) || /(could not allocate|failed to pin) block of size/.test(text);
+}
+
+/** DuckDB invalidated the attached database (a checkpoint failed): it must be detached and attached again. */
+export function isInvalidated(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /has been invalidated/.test(text) || /has been invalidated/.test(String((err as { cause?: unknown })?.cause ?? ""));
 }
 
 export interface OpenOptions {
