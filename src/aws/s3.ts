@@ -1,7 +1,8 @@
 /**
- * S3 operations finops needs: delimiter listings, small GETs (manifests), and downloads that resume a broken body
- * from the last byte received (`Range`), guarded by the object's ETag (`If-Match`) so two versions of a file are never
- * mixed, with an idle timeout so a stalled body fails and resumes instead of hanging.
+ * S3 operations finops needs: delimiter listings, small GETs (manifests) and PUTs (the lake's state), deletes, and
+ * downloads that resume a broken body from the last byte received (`Range`), guarded by the object's ETag (`If-Match`)
+ * so two versions of a file are never mixed, with an idle timeout so a stalled body fails and resumes instead of
+ * hanging. Large uploads: upload.ts.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { open } from "node:fs/promises";
@@ -134,6 +135,29 @@ export async function getText(client: S3Client, bucket: string, key: string, sig
     const size = Number(res.ContentLength ?? text.length);
     if (res.ContentLength !== undefined && Buffer.byteLength(text, "utf8") !== size) throw new Error(`body ended short of ${size} bytes`);
     return { text, etag: res.ETag ?? "", lastModified: res.LastModified, size };
+  });
+}
+
+/** The object is not there (404), as opposed to its bucket (NoSuchBucket) or access to it. */
+export function isMissingObject(err: unknown): boolean {
+  if (!(err instanceof S3Error) || err.status !== 404) return false;
+  const cause = err.cause as SdkError | undefined;
+  return (cause?.Code ?? cause?.name) !== "NoSuchBucket";
+}
+
+/** Put a small object (a state file) whole: one PUT, retried on a transient failure. */
+export async function putText(client: S3Client, bucket: string, key: string, text: string, opts: { signal?: AbortSignal; contentType?: string; attempts?: number } = {}): Promise<void> {
+  const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+  await withRetries(client, s3Url(bucket, key), opts.signal, opts.attempts ?? 5, async () => {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: opts.contentType ?? "application/json" }), { abortSignal: opts.signal });
+  });
+}
+
+/** Delete one object (S3 answers the same whether it was there or not). */
+export async function deleteObject(client: S3Client, bucket: string, key: string, signal?: AbortSignal, attempts = 5): Promise<void> {
+  const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+  await withRetries(client, s3Url(bucket, key), signal, attempts, async () => {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
   });
 }
 
