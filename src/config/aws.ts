@@ -56,6 +56,8 @@ export interface AwsLayers {
   defaults: AwsFlags;
   file?: string;
   exportName?: string;
+  /** How the entry is named in origins, when it is not an export's (e.g. the file's [lake] table). */
+  entryName?: string;
 }
 
 const FIELDS: AwsField[] = ["region", "profile", "endpointUrl", "roleArn", "externalId"];
@@ -68,7 +70,7 @@ export function resolveAwsSource(l: AwsLayers): AwsSource {
   for (const f of FIELDS) {
     const layers: [string | undefined, Origin][] = [
       [l.flags?.[f], { kind: "flag", name: FLAG[f] }],
-      [l.exportEntry?.[f], { kind: "export", name: `${file} (export ${l.exportName ?? ""})` }],
+      [l.exportEntry?.[f], { kind: "export", name: l.entryName ?? `${file} (export ${l.exportName ?? ""})` }],
       [l.env.values[f], { kind: "env", name: l.env.names[f] ?? "environment" }],
       [l.defaults[f], { kind: "file", name: `${file} [aws]` }],
     ];

@@ -28,6 +28,11 @@ export function describeSettings(s: Settings): EffectiveSetting[] {
     const from = s.aws.from[field];
     if (value !== undefined && from) out.push({ key, value, from: from.kind === "file" ? file : from.kind === "env" ? from.name : from.kind });
   }
+  const lake = s.lake;
+  if (lake?.to) {
+    const parts = [lake.to, lake.region ? `region ${lake.region}` : "", lake.profile ? `profile ${lake.profile}` : "", lake.role_arn ? `role ${lake.role_arn}` : "", lake.endpoint_url ? `endpoint ${lake.endpoint_url}` : ""];
+    out.push({ key: "lake.to", value: parts.filter(Boolean).join(", "), from: file });
+  }
   s.exports.forEach((e, i) => {
     const range = e.start_date || e.end_date ? `periods ${e.start_date ?? "…"} – ${e.end_date ?? "…"}` : "";
     const parts = [`s3://${e.bucket}/${e.prefix ?? ""}`, e.cur_version ?? "version detected", e.role_arn ? `role ${e.role_arn}` : "", e.profile ? `profile ${e.profile}` : "", e.region ? `region ${e.region}` : "", range];
@@ -70,4 +75,12 @@ prefix = "exports"
 cur_version = "v2"                 # CUR 2.0 or FOCUS (AWS Data Exports)
 # role_arn = "arn:aws:iam::222222222222:role/FinOpsRead"
 # external_id = "..."
+
+# [lake]
+# Where \`finops lake export\` (and \`aws import-cur --lake\`) publish the Parquet lake: s3://bucket/prefix/ or a folder.
+# to = "s3://my-finops-lake/finops/"
+# region = "eu-west-1"             # the lake bucket's own source, if not the [aws] defaults
+# profile = "lake-writer"
+# role_arn = "arn:aws:iam::333333333333:role/FinOpsLakeWrite"
+# endpoint_url = "http://127.0.0.1:9000"
 `;

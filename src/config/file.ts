@@ -32,6 +32,19 @@ export const ExportSchema = v.object({
   priority: v.optional(v.pipe(v.number("must be a whole number"), v.integer("must be a whole number"))),
 });
 
+/** Where `finops lake export` writes: `s3://bucket/prefix/` or a local folder (bucket names as S3 allows them). */
+export const LAKE_S3 = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/.*)?$/;
+const lakeTo = v.pipe(
+  nonEmpty,
+  v.check((s) => !s.startsWith("s3://") || LAKE_S3.test(s), "must be s3://bucket/prefix/ (a valid bucket name) or a folder"),
+);
+
+/** [lake]: the Parquet lake's root and how to reach its bucket (the [aws] defaults apply under it). */
+export const LakeSchema = v.object({
+  ...AwsFieldsSchema.entries,
+  to: v.optional(lakeTo),
+});
+
 export const ConfigFileSchema = v.object({
   database: v.optional(
     v.object({
@@ -48,11 +61,13 @@ export const ConfigFileSchema = v.object({
       exports: v.optional(v.array(ExportSchema), []),
     }),
   ),
+  lake: v.optional(LakeSchema),
 });
 
 export type AwsFields = v.InferOutput<typeof AwsFieldsSchema>;
 export type ExportConfig = v.InferOutput<typeof ExportSchema>;
 export type ConfigFile = v.InferOutput<typeof ConfigFileSchema>;
+export type LakeConfig = v.InferOutput<typeof LakeSchema>;
 
 export interface LookupInput {
   cwd: string;

@@ -5,7 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { awsEnvLayer, fromFileFields, resolveAwsSource, type AwsLayers, type AwsSource } from "./aws.ts";
-import { readConfigFile, type ExportConfig } from "./file.ts";
+import { readConfigFile, type ExportConfig, type LakeConfig } from "./file.ts";
 import { resolveTuning, type Tuning, type TuningFlags } from "./tuning.ts";
 
 export { checkMemoryLimit } from "./tuning.ts";
@@ -23,6 +23,8 @@ export interface Settings {
   /** The layers an export's source is resolved from (config/exports.ts). */
   awsLayers: AwsLayers;
   exports: ExportConfig[];
+  /** The file's [lake] table (config/lake.ts resolves it with the flags). */
+  lake?: LakeConfig;
 }
 
 export interface SettingsInput {
@@ -51,5 +53,6 @@ export function loadSettings(input: SettingsInput): Settings {
     aws: resolveAwsSource(awsLayers),
     awsLayers,
     exports: file.aws?.exports ?? [],
+    lake: file.lake,
   };
 }

@@ -27,7 +27,7 @@ export interface NetworkBounds {
 }
 export const DEFAULT_NETWORK: NetworkBounds = { connectTimeoutMs: 60_000, readTimeoutMs: 60_000, maxAttempts: 3 };
 
-export type PausePoint = "download" | "load" | "commit";
+export type PausePoint = "download" | "load" | "commit" | "lake-upload" | "lake-state";
 
 export interface Tuning {
   threads: number;
@@ -94,7 +94,7 @@ export function resolveTuning(env: Record<string, string | undefined>, file: Tun
     flag !== undefined ? checkSeconds(flag, name) * 1000 : fromFile !== undefined ? fromFile * 1000 : fallback;
   const flagLimit = flags.memoryLimit === undefined ? undefined : checkMemoryLimit(flags.memoryLimit);
   const memoryLimit = flagLimit ?? file.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
-  const pause = /^(download|load|commit)(?::(\d+))?$/.exec(env.FINOPS_DEBUG_PAUSE ?? "");
+  const pause = /^(download|load|commit|lake-upload|lake-state)(?::(\d+))?$/.exec(env.FINOPS_DEBUG_PAUSE ?? "");
   return {
     threads: positiveInteger(env.FINOPS_DUCKDB_THREADS) ?? defaultThreads(),
     memoryLimit,
