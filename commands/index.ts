@@ -9,6 +9,7 @@ import { ShowStateCommand } from "./aws/show-state.ts";
 import { ConfigInitCommand } from "./config/init.ts";
 import { ConfigShowCommand } from "./config/show.ts";
 import { DoctorCommand } from "./doctor.ts";
+import { LakeExportCommand } from "./lake/export.ts";
 import { QueryCommand } from "./query.ts";
 import { ReportAnomaliesCommand } from "./report/anomalies.ts";
 import { ReportCostsCommand } from "./report/costs.ts";
@@ -31,6 +32,7 @@ export const commands: FinopsCommandClass[] = [
   ReportAnomaliesCommand,
   ReportTagsCommand,
   ReportHtmlCommand,
+  LakeExportCommand,
   ConfigShowCommand,
   ConfigInitCommand,
   DoctorCommand,

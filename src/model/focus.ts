@@ -25,6 +25,12 @@ export interface TableColumn {
   source?: string;
 }
 
+/**
+ * The version of the cost model's SQL (this file and views.ts). Bump it whenever a change gives any FOCUS row a
+ * different value: the lake's focus/ periods carry it in their version, so the next `lake export` rewrites them all.
+ */
+export const COST_MODEL_VERSION = 1;
+
 /** The FOCUS columns of the cost model, in order, with their DuckDB types. */
 export const FOCUS_COLUMNS: [string, string][] = [
   ["BilledCost", "DOUBLE"],
@@ -383,6 +389,16 @@ function focusSelect(cols: Columns): Record<string, string> {
   out.x_NetAmortizedCost = cols.money("x_NetAmortizedCost", out.EffectiveCost);
   out.x_LineItemType = cols.get("x_LineItemType");
   return out;
+}
+
+/**
+ * The usage start of a period table's rows as a TIMESTAMP expression (legacy `lineItem/UsageStartDate`, CUR 2.0
+ * `line_item_usage_start_date`, FOCUS `ChargePeriodStart`): what the lake sorts a raw period by. Null: no such column.
+ */
+export function usageStartExpr(flavour: Flavour, columns: TableColumn[]): string | null {
+  const cols = new Columns(flavour, columns);
+  const name = flavour === "focus" ? "ChargePeriodStart" : "line_item_usage_start_date";
+  return cols.has(name) ? cols.get(name, "TIMESTAMP") : null;
 }
 
 /** The SELECT of one period table as FOCUS rows, every column of FOCUS_COLUMNS in order. */

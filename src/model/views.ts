@@ -57,6 +57,24 @@ export async function rebuildMissingFocus(con: Connection, onStart?: (exports: n
   return missing.length;
 }
 
+/**
+ * The rows of focus.costs that come from one billing period's tables, as one SELECT (the lake's focus/ partition):
+ * for each of `exports` (those that count for the period), its period table as FOCUS rows, filtered as focus.costs
+ * filters them. Null when none of them holds the period.
+ */
+export async function focusPeriodSelect(con: Connection, period: Period, exports: string[]): Promise<string | null> {
+  const parts: string[] = [];
+  for (const e of await focusExports(con)) {
+    if (!exports.includes(e.name)) continue;
+    const { flavour, periods } = await exportPeriodColumns(con, e.name);
+    const p = periods.find((x) => x.period === period);
+    if (!flavour || !p) continue;
+    const sql = periodFocusSelect({ table: dataTable(p.table), flavour, columns: p.columns, exportName: e.name });
+    parts.push(`SELECT * FROM (\n${sql}\n) f WHERE ${countedFilter(literal(e.name), "f")}`);
+  }
+  return parts.length ? parts.join("\nUNION ALL\n") : null;
+}
+
 /** focus.costs: each (billing account, billing period) from one export only (store/state.ts, focus_counted). */
 async function rebuildCosts(con: Connection): Promise<void> {
   const views = await con.runAndReadAll("SELECT view_name FROM duckdb_views() WHERE schema_name = $1", [FOCUS_SCHEMA]);

@@ -10,6 +10,8 @@ export interface ProgressSink {
   percent(p: number): void;
   /** Download progress; `label` names the period (another period may be loading at the same time). */
   bytes(label: string, done: number, total: number, filesDone: number, files: number): void;
+  /** A passing update of the current phase, e.g. an upload's bytes and rate (throttled as `bytes`). */
+  status(text: string): void;
   clear(): void;
 }
 
@@ -17,6 +19,7 @@ export class NullProgress implements ProgressSink {
   phase(): void {}
   percent(): void {}
   bytes(): void {}
+  status(): void {}
   clear(): void {}
 }
 
@@ -45,6 +48,10 @@ export class StderrProgress implements ProgressSink {
 
   percent(p: number): void {
     this.#update(`${this.#label}: ${Math.floor(p)}%`, false);
+  }
+
+  status(text: string): void {
+    this.#update(text, false);
   }
 
   /** Redraw at most 10 times a second on a terminal; elsewhere a plain line every `plainEveryMs`. */

@@ -1,4 +1,4 @@
-/** Read-only access to the database: `finops query`, list-exports, show-state, a dry run's plan. */
+/** Read-only access to the database: `finops query`, list-exports, show-state, a dry run's plan; and a brief write beside an import. */
 import { existsSync } from "node:fs";
 import { DatabaseBusyError, openDatabase, type Connection, type Instance } from "./duckdb.ts";
 import { announceReader } from "./readers.ts";
@@ -73,5 +73,38 @@ export async function runQuery(database: string, sql: string, opts: ReadOptions 
     connection.closeSync();
     instance.closeSync();
     done();
+  }
+}
+
+/**
+ * A short write beside an import (e.g. `lake export` recording what the lake holds): announced like a reader, so an
+ * import lets go of the file after the period it is loading, then opened for writing; tried every 100 ms while
+ * another process holds the file, for at most `waitMs` (default 30 minutes).
+ */
+export async function withBriefWrite<T>(database: string, fn: (con: Connection) => Promise<T>, opts: ReadOptions = {}): Promise<T> {
+  const deadline = Date.now() + (opts.waitMs ?? 30 * 60_000);
+  const release = announceReader(database);
+  try {
+    let told = false;
+    for (;;) {
+      let db: { instance: Instance; connection: Connection } | undefined;
+      try {
+        db = await openDatabase(database);
+      } catch (err) {
+        if (!(err instanceof DatabaseBusyError) || Date.now() >= deadline || opts.signal?.aborted) throw err;
+        if (!told) opts.onWait?.(`another process holds ${database}${err.pid ? ` (PID ${err.pid})` : ""}; waiting to write to it…`);
+        told = true;
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      try {
+        return await fn(db.connection);
+      } finally {
+        db.connection.closeSync();
+        db.instance.closeSync();
+      }
+    }
+  } finally {
+    release();
   }
 }

@@ -400,7 +400,99 @@ export async function countedPeriods(con: Connection): Promise<CountedPeriod[]> 
 }
 
 /** Whether the database has the cost model's bookkeeping (a database written before it has not). */
-async function hasFocusState(con: Connection): Promise<boolean> {
+export async function hasFocusState(con: Connection): Promise<boolean> {
   const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_views() WHERE schema_name = $1 AND view_name = 'focus_counted'", [STATE_SCHEMA]);
   return Number(r.getRows()[0][0]) > 0;
+}
+
+// ── The Parquet lake (src/lake/): what each period of the database is, and what a lake holds.
+
+const LAKE_PERIODS = stateTable("lake_periods");
+
+/** A period table as the lake sees it: the export's table prefix names its folder, the version and load its content. */
+export interface LakeRawPeriod {
+  export: string;
+  prefix: string;
+  period: Period;
+  version: string;
+  loadId: number;
+  rows: number;
+  /** The period table, in DATA_SCHEMA. */
+  table: string;
+}
+
+export async function lakeRawPeriods(con: Connection): Promise<LakeRawPeriod[]> {
+  return readObjects<LakeRawPeriod>(
+    con,
+    `SELECT p.export, e.table_prefix AS prefix, p.billing_period AS period, p.version, p.load_id AS "loadId", p.rows, p.table_name AS "table"
+     FROM ${PERIODS} p JOIN ${EXPORTS} e ON e.name = p.export ORDER BY e.table_prefix, p.billing_period`,
+  );
+}
+
+/** One (export, billing account, BillingPeriodStart) a billing period counts from in focus.costs, with its load. */
+export interface CountedLoad {
+  period: Period;
+  export: string;
+  version: string;
+  loadId: number;
+  billingAccountId: string | null;
+  billingPeriodStart: string | null;
+  rows: number;
+}
+
+/** Everything focus.costs counts, per billing period: the lake's focus/ partitions and their versions come from it. */
+export async function countedLoads(con: Connection): Promise<CountedLoad[]> {
+  if (!(await hasFocusState(con))) return [];
+  return readObjects<CountedLoad>(
+    con,
+    `SELECT c.billing_period AS period, c.export, p.version, p.load_id AS "loadId", c.billing_account_id AS "billingAccountId",
+            c.billing_period_start::VARCHAR AS "billingPeriodStart", c.rows
+     FROM ${FOCUS_COUNTED} c JOIN ${PERIODS} p ON p.export = c.export AND p.billing_period = c.billing_period
+     WHERE c.counts
+     ORDER BY c.billing_period, c.export, c.billing_account_id NULLS FIRST, c.billing_period_start NULLS FIRST`,
+  );
+}
+
+/** What a lake holds of one table and period (its `_finops_lake.json`, mirrored in finops.lake_periods). */
+export interface LakePeriodRecord {
+  table: string;
+  period: Period;
+  version: string;
+  rows: number;
+  bytes: number;
+  /** ISO 8601 UTC. */
+  exportedAt: string;
+}
+
+/** What the database last saw the lake at `root` hold (nothing: no export to it yet, or a database without the table). */
+export async function lakePeriods(con: Connection, root: string): Promise<LakePeriodRecord[]> {
+  const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = $1 AND table_name = 'lake_periods'", [STATE_SCHEMA]);
+  if (Number(r.getRows()[0][0]) === 0) return [];
+  return readObjects<LakePeriodRecord>(
+    con,
+    `SELECT table_name AS "table", billing_period AS period, version, rows, bytes, ${iso("exported_at")} AS "exportedAt"
+     FROM ${LAKE_PERIODS} WHERE lake_root = $1 ORDER BY table_name, billing_period`,
+    [root],
+  );
+}
+
+/** Make finops.lake_periods say what the lake at `root` holds now (one transaction). */
+export async function replaceLakePeriods(con: Connection, root: string, records: LakePeriodRecord[]): Promise<void> {
+  await con.run(`CREATE SCHEMA IF NOT EXISTS ${ident(STATE_SCHEMA)}`);
+  await con.run(`CREATE TABLE IF NOT EXISTS ${LAKE_PERIODS} (
+    lake_root VARCHAR NOT NULL, table_name VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, version VARCHAR NOT NULL,
+    rows BIGINT NOT NULL, bytes BIGINT NOT NULL, exported_at TIMESTAMP)`);
+  await con.run("BEGIN TRANSACTION");
+  try {
+    await con.run(`DELETE FROM ${LAKE_PERIODS} WHERE lake_root = $1`, [root]);
+    for (const p of records) {
+      await con.run(`INSERT INTO ${LAKE_PERIODS} VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        root, p.table, p.period, p.version, p.rows, p.bytes, sqlTimestamp(new Date(p.exportedAt)),
+      ]);
+    }
+    await con.run("COMMIT");
+  } catch (err) {
+    await con.run("ROLLBACK").catch(() => undefined);
+    throw err;
+  }
 }

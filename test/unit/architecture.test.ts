@@ -58,6 +58,7 @@ function check(files: { file: string; text: string }[]): Violation[] {
       if (under(file, "src/model") && under(imp.target, "src/cur")) v.push({ file, rule: "model/ imports nothing from cur/", detail: imp.spec });
       if (under(file, "src/report") && under(imp.target, "src/cur")) v.push({ file, rule: "report/ imports nothing from cur/", detail: imp.spec });
       if (under(file, "src/model") && under(imp.target, "src/report")) v.push({ file, rule: "model/ imports nothing from report/", detail: imp.spec });
+      if (under(file, "src/lake") && under(imp.target, "src/cur")) v.push({ file, rule: "lake/ imports nothing from cur/", detail: imp.spec });
       for (const layer of ["src/cur", "src/store", "src/aws", "src/output"]) {
         if (under(file, "src/config") && under(imp.target, layer)) v.push({ file, rule: "config/ imports only the base modules", detail: imp.spec });
       }
@@ -92,6 +93,7 @@ describe("the layers of ARCHITECTURE.md", () => {
       { file: "commands/t.ts", text: "const n = ctx.env.FINOPS_DUCKDB_THREADS;\nconst m = env['FINOPS_X'];\n" },
       { file: "src/config/ok.ts", text: "const n = env.FINOPS_DUCKDB_THREADS; const h = process.env.HOME;\n" },
       { file: "src/cur/comment.ts", text: "/** FINOPS_DEBUG_PAUSE is read by config/tuning.ts, not env.FINOPS_X here */\nexport {};\n" },
+      { file: "src/lake/s.ts", text: 'import { makeSpoolDir } from "../cur/spool.ts";\n' },
     ];
     expect(check(bad).map((x) => `${x.file}: ${x.rule}: ${x.detail}`)).toEqual([
       'src/store/x.ts: store/ imports nothing from cur/: ../cur/plan.ts',
@@ -102,6 +104,7 @@ describe("the layers of ARCHITECTURE.md", () => {
       "src/cur/u.ts: only config/ and the entry read the environment's settings: process.env",
       "commands/t.ts: only config/ and the entry read the environment's settings: env.FINOPS_DUCKDB_THREADS",
       "commands/t.ts: only config/ and the entry read the environment's settings: env['FINOPS_",
+      "src/lake/s.ts: lake/ imports nothing from cur/: ../cur/spool.ts",
     ]);
   });
 });
