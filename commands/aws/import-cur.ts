@@ -12,6 +12,9 @@ export class ImportCurCommand extends SourceCommand {
       one transaction: table \`aws_billing.<export>_<YYYY>_<MM>\`, view \`aws_billing.<export>\` over all periods.
       Unchanged periods cost one small GET each.
 
+      With \`--lake\` (the config file's [lake] to) or \`--lake-to URL\`, the database is then published to the
+      Parquet lake, as \`finops lake export\` does: import and publish in one cron line.
+
       Prints a summary per period on stdout (\`--json\` for JSON); progress and logs go to stderr. Exits 1 if any
       period failed (the others are still imported), 2 on bad usage, 130 on Ctrl-C.
     `,
@@ -20,6 +23,7 @@ export class ImportCurCommand extends SourceCommand {
       ["Import a CUR 2.0 export, only 2025", "$0 aws import-cur -b exports-bucket -p exports -e cur2 --start-date 2025-01 --end-date 2025-12"],
       ["See what would be imported", "$0 aws import-cur -e my-cur -b my-billing-bucket -p cur --dry-run"],
       ["Every export of the config file", "$0 aws import-cur --all -c finops.toml"],
+      ["Import every export, then publish the lake ([lake] to)", "$0 aws import-cur --all --lake"],
     ],
   });
 
@@ -31,6 +35,8 @@ export class ImportCurCommand extends SourceCommand {
     description: "Memory DuckDB may use before it spills to disk, e.g. 1GB (default 224MB)",
   });
   wait = Option.Boolean("--wait", false, { description: "If another import holds the database, wait for it instead of failing" });
+  lake = Option.Boolean("--lake", false, { description: "Then publish the database to the Parquet lake of the config file ([lake] to), as `finops lake export`" });
+  lakeTo = Option.String("--lake-to", { description: "Then publish the database to this lake (s3://bucket/prefix/ or a folder); implies --lake" });
 
   protected override settingFlags() {
     return { ...super.settingFlags(), memoryLimit: this.memoryLimit };
@@ -47,6 +53,8 @@ export class ImportCurCommand extends SourceCommand {
     ]);
     const settings = await this.settings();
     const exports = resolveExports({ ...this.sourceFlags(), all: this.all }, settings);
+    // The lake is resolved before the import, so that a lake the config does not name fails before any work.
+    const lake = this.lake || this.lakeTo !== undefined ? (await import("../../src/config/lake.ts")).resolveLake({ to: this.lakeTo }, settings, this.context.cwd, "--lake-to") : undefined;
     if (this.pick && !(this.context.stdinIsTTY && this.context.stderrIsTTY)) {
       throw new UsageError("--pick needs a terminal to ask on; without one, choose periods with --start-date/--end-date");
     }
@@ -66,14 +74,23 @@ export class ImportCurCommand extends SourceCommand {
       waitMs: this.wait ? Number.POSITIVE_INFINITY : 0,
       pause: pauser(settings.tuning.debugPause, this.context.stderr, this.context.signal),
     });
-    this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun }));
     const failed = results.filter((r) => r.status === "failed");
     if (failed.length > 0) {
       const imported = results.filter((r) => r.status === "imported").length;
       const current = results.filter((r) => r.status === "unchanged").length;
       this.logger.error(`${failed.length} failed, ${imported} imported, ${current} up to date: see the summary on stdout`);
-      return 1;
     }
-    return 0;
+    // --lake: publish what the database now holds (periods that failed keep their previous version, there and here).
+    let lakeFailed = false;
+    if (lake) {
+      const [{ runLakeExport }, { lakeSummaryJson }] = await Promise.all([import("../lake/_run.ts"), import("../../src/output/lake.ts")]);
+      const { result, text } = await runLakeExport(this, settings, lake, this.dryRun);
+      lakeFailed = result.periods.some((p) => p.action === "failed");
+      if (this.json) this.out(renderImportSummary(results, { json: true, tty: false, dryRun: this.dryRun, extra: { lake: lakeSummaryJson(result) } }));
+      else this.out(`${renderImportSummary(results, { json: false, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun })}\nlake ${result.to}:\n${text}`);
+    } else {
+      this.out(renderImportSummary(results, { json: this.json, tty: this.context.stdoutIsTTY, color: this.color, dryRun: this.dryRun }));
+    }
+    return failed.length > 0 || lakeFailed ? 1 : 0;
   }
 }

@@ -5,10 +5,10 @@ import { formatBytes, formatCount, renderJson, renderTable } from "./table.ts";
 /** The `outcome` of the JSON and the table (the README's contract). */
 const OUTCOME: Record<PeriodStatus, string> = { imported: "imported", unchanged: "up to date", failed: "failed", planned: "would import" };
 
-export function renderImportSummary(results: PeriodResult[], opts: { json: boolean; tty: boolean; color?: boolean; dryRun: boolean }): string {
+export function renderImportSummary(results: PeriodResult[], opts: { json: boolean; tty: boolean; color?: boolean; dryRun: boolean; extra?: Record<string, unknown> }): string {
   if (opts.json) {
     const periods = results.map(({ status, ...r }) => ({ ...r, outcome: OUTCOME[status] }));
-    return renderJson({ dryRun: opts.dryRun, periods });
+    return renderJson({ dryRun: opts.dryRun, periods, ...opts.extra });
   }
   if (results.length === 0) return "no billing periods found in the selected range\n";
   const head = ["export", "period", "version", "files", "rows", "bytes", "seconds", "outcome"];
