@@ -186,9 +186,12 @@ class LakeRun {
     const entry = { version: written.version, rows: written.rows, bytes, exportedAt: req.now().toISOString() };
     this.#state.tables[item.table] = { ...this.#state.tables[item.table], [item.period]: entry };
     await store.writeState(serializeState(this.#state), req.signal);
+    const stated = performance.now();
     await this.recordMirror();
     req.progress.clear();
     const seconds = (performance.now() - began) / 1000;
+    const ms = (a: number, b: number) => `${Math.round(b - a)} ms`;
+    req.logger.debug(`${label}: Parquet ${ms(began, copied)}, put in place ${ms(copied, put)}, state file ${ms(put, stated)}, finops.lake_periods ${ms(stated, performance.now())}`);
     const how = store.remote ? `uploaded at ${rate(bytes, (put - copied) / 1000)} MB/s` : `${rate(bytes, seconds)} MB/s`;
     req.logger.info(`${label}: written ${written.rows.toLocaleString("en-US")} rows, ${mb(bytes)} MB in ${seconds.toFixed(1)} s (${how})`);
     return { ...resultOf(item, "written"), version: written.version, rows: written.rows, bytes, seconds };
