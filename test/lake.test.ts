@@ -356,7 +356,7 @@ describe("lake export to S3", () => {
   });
 });
 
-describe("lake export: crash safety (kill -9 of the binary)", () => {
+describe("lake export: crash safety (kill -9 and Ctrl-C of the binary), beside an import", () => {
   let n = 0;
 
   /** A workspace with its own copy of the database, and a lake of its own holding every period of it. */
@@ -380,7 +380,7 @@ describe("lake export: crash safety (kill -9 of the binary)", () => {
   }
   const configFor = (database: string, lake: string) => config({ database, lake });
 
-  async function killAt(s: { ws: BinaryWorkspace; config: string; spool: string }, point: string): Promise<string> {
+  async function killAt(s: { ws: BinaryWorkspace; config: string; spool: string }, point: string, signal: "SIGKILL" | "SIGINT" = "SIGKILL"): Promise<{ stderr: string; exitCode: number }> {
     const proc = Bun.spawn([s.ws.bin, "lake", "export", "-c", s.config], {
       cwd: s.ws.dir,
       env: { ...s.ws.env, ...server.s3.env, TMPDIR: s.spool, FINOPS_DEBUG_PAUSE: `${point}:30000` },
@@ -396,10 +396,18 @@ describe("lake export: crash safety (kill -9 of the binary)", () => {
       stderr += decoder.decode(value);
     }
     expect(stderr).toContain(`debug pause at ${point}`);
-    proc.kill("SIGKILL");
-    await proc.exited;
-    expect(proc.signalCode).toBe("SIGKILL");
-    return stderr;
+    proc.kill(signal);
+    const rest = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        stderr += decoder.decode(value);
+      }
+    })();
+    const exitCode = await proc.exited;
+    await rest;
+    if (signal === "SIGKILL") expect(proc.signalCode).toBe("SIGKILL");
+    return { stderr, exitCode };
   }
 
   for (const point of ["lake-upload", "lake-state"]) {
@@ -432,6 +440,43 @@ describe("lake export: crash safety (kill -9 of the binary)", () => {
       expect(JSON.parse(dry.stdout).periods.every((p: { action: string }) => p.action === "unchanged")).toBe(true);
     });
   }
+
+  test("Ctrl-C (SIGINT) at 'lake-upload': exit 130, the spool folder removed, the lake as it was", async () => {
+    const s = await setup();
+    const stateBefore = await stateOf(s.prefix);
+    const stopped = await killAt(s, "lake-upload", "SIGINT");
+    expect(stopped.exitCode).toBe(130);
+    expect(stopped.stderr).toContain("finops: interrupted");
+    expect(readdirSync(s.spool).filter((e) => e.startsWith("finops-lake-"))).toEqual([]);
+    expect(await stateOf(s.prefix)).toEqual(stateBefore);
+    expectTotalsEqual(await duckdbTotals(await download(s.prefix)), s.old);
+  });
+
+  test("beside an import: the export waits for the period being loaded to commit, then publishes; both exit 0", async () => {
+    const s = await setup();
+    await redeliverCur2("2025-09", 4); // the import below has a period to load
+    const importer = Bun.spawn([s.ws.bin, "aws", "import-cur", "--all", "-c", s.config], {
+      cwd: s.ws.dir,
+      env: { ...s.ws.env, ...server.s3.env, FINOPS_DEBUG_PAUSE: "load:1500" },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    let importErr = "";
+    const reader = importer.stderr.getReader();
+    while (!importErr.includes("debug pause at load")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      importErr += new TextDecoder().decode(value);
+    }
+    const lake = await runBinary(s.ws, ["lake", "export", "-c", s.config, "--json"], { env: { ...server.s3.env, TMPDIR: s.spool } });
+    expect(lake.stderr).toContain("waiting for it to commit the period it is loading");
+    expect(lake.exitCode).toBe(0);
+    expect(await importer.exited).toBe(0);
+    // Whatever the export saw, a second run brings the lake to the database as the import left it.
+    const again = await runBinary(s.ws, ["lake", "export", "-c", s.config, "--json"], { env: { ...server.s3.env, TMPDIR: s.spool } });
+    expect(again.exitCode).toBe(0);
+    expectTotalsEqual(await hyparquetTotals(await download(s.prefix)), await databaseTotals(s.db));
+  });
 });
 
 describe("lake export: a local folder, --dry-run, usage", () => {
