@@ -9,6 +9,7 @@ import { ShowStateCommand } from "./aws/show-state.ts";
 import { ConfigInitCommand } from "./config/init.ts";
 import { ConfigShowCommand } from "./config/show.ts";
 import { DoctorCommand } from "./doctor.ts";
+import { LakeDdlCommand } from "./lake/ddl.ts";
 import { LakeExportCommand } from "./lake/export.ts";
 import { QueryCommand } from "./query.ts";
 import { ReportAnomaliesCommand } from "./report/anomalies.ts";
@@ -33,6 +34,7 @@ export const commands: FinopsCommandClass[] = [
   ReportTagsCommand,
   ReportHtmlCommand,
   LakeExportCommand,
+  LakeDdlCommand,
   ConfigShowCommand,
   ConfigInitCommand,
   DoctorCommand,
