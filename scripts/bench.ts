@@ -15,6 +15,11 @@
  * the peak RSS of each process and the peak size of finops' spool folder; and a no-op re-run of the 3 x 24 tree
  * (time, and the requests it made). Prints medians as a table, or JSON with --json. Benchmarks are not tests.
  * A 10,000,000-row period: `--rows 10000000 --shapes cur2-parquet,legacy-csv-gzip`.
+ *
+ *   bun scripts/bench.ts --lake [--rows 1000000] [--json]
+ *
+ * times `finops lake export` instead (scripts/bench-lake.ts), to a folder and to the local S3 server, beside DuckDB
+ * alone COPYing the same raw period table and focus.costs to Parquet with the same options.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,6 +111,13 @@ async function cached(name: string, make: (dir: string) => Promise<Truth>): Prom
 // ── build, data, server
 log("building dist/finops …");
 if (Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts")], { stdout: "inherit", stderr: "inherit" }).exitCode !== 0) process.exit(1);
+if (args.includes("--lake")) {
+  // --lake: publishing the Parquet lake against DuckDB alone's COPY (scripts/bench-lake.ts); nothing below runs.
+  const { lakeBench, renderLakeResult } = await import("./bench-lake.ts");
+  const r = await lakeBench({ rows: Number(flag("--rows", "1000000")), binary, log });
+  console.log(JSON_OUT ? JSON.stringify(r, null, 2) : await renderLakeResult(r));
+  process.exit(0);
+}
 const shapes = BENCH_SHAPES.filter((b) => SHAPES.includes(b.name));
 const data = [];
 for (const shape of shapes) data.push({ shape, ...(await cached(`${shape.name}-${ROWS}`, (dir) => generateBenchShape({ outDir: dir, shape, rows: ROWS }))) });
