@@ -16,6 +16,13 @@
  * (time, and the requests it made). Prints medians as a table, or JSON with --json. Benchmarks are not tests.
  * A 10,000,000-row period: `--rows 10000000 --shapes cur2-parquet,legacy-csv-gzip`.
  *
+ *   bun scripts/bench.ts --reports [--rows 20000000] [--periods 24] [--query-runs 5] [--json]
+ *
+ * times the reports instead (scripts/bench-reports.ts): builds once, cached under .cache/bench/reports-<rows>x<periods>/,
+ * a database of --rows CUR 2.0 line items over --periods months through finops' own period transaction, then runs
+ * each report warm (one untimed run, median of --query-runs) as the compiled binary and in-process; exit 1 when a
+ * report takes 1 s or more.
+ *
  *   bun scripts/bench.ts --lake [--rows 1000000] [--json]
  *
  * times `finops lake export` instead (scripts/bench-lake.ts), to a folder and to the local S3 server, beside DuckDB
@@ -111,6 +118,19 @@ async function cached(name: string, make: (dir: string) => Promise<Truth>): Prom
 // ── build, data, server
 log("building dist/finops …");
 if (Bun.spawnSync([process.execPath, join(root, "scripts", "build.ts")], { stdout: "inherit", stderr: "inherit" }).exitCode !== 0) process.exit(1);
+if (args.includes("--reports")) {
+  // --reports: the reports against a big cached database (scripts/bench-reports.ts); nothing below runs.
+  const { reportsBench, renderReportsResult } = await import("./bench-reports.ts");
+  const r = await reportsBench({
+    rows: Number(flag("--rows", "20000000")),
+    periods: Number(flag("--periods", "24")),
+    queryRuns: Number(flag("--query-runs", "5")),
+    binary,
+    log,
+  });
+  console.log(JSON_OUT ? JSON.stringify(r, null, 2) : await renderReportsResult(r));
+  process.exit(r.reports.every((x) => x.under1s || x.comparison) ? 0 : 1);
+}
 if (args.includes("--lake")) {
   // --lake: publishing the Parquet lake against DuckDB alone's COPY (scripts/bench-lake.ts); nothing below runs.
   const { lakeBench, renderLakeResult } = await import("./bench-lake.ts");

@@ -1,11 +1,12 @@
 /**
  * The reports, computed in DuckDB from the summaries the import keeps (model/summary.ts): `finops.daily_costs`
  * (cost per UTC day and report dimension) and `finops.untagged_resources`, counting each (billing account, billing
- * period) from one export only, exactly as focus.costs does (store/state.ts, countedFilter).
+ * period) from one export only, exactly as focus.costs does (store/state.ts: countedRows, the rule of countedFilter as
+ * a semi join).
  */
 import { AppError, ExitCode } from "../errors.ts";
 import { ident, literal, type Connection } from "../store/duckdb.ts";
-import { countedFilter } from "../store/state.ts";
+import { countedRows } from "../store/state.ts";
 import { DAILY_COSTS, UNTAGGED_RESOURCES } from "../model/summary.ts";
 import type { AnomaliesReport, CostKind, CostsReport, DailyReport, Dimension, MoversReport, TagsReport } from "./types.ts";
 
@@ -69,9 +70,13 @@ function keyExpr(by: Dimension, params: unknown[]): string {
   return `coalesce(nullif(CAST(d.${ident(DIMENSION_COLUMNS[by])} AS VARCHAR), ''), ${literal(NONE)})`;
 }
 
-/** WHERE clause: counted rows only, plus the user's filters (values bound as parameters). */
+/** The summaries' counted rows (FROM …), aliased d. */
+const DAILY = `${countedRows(DAILY_COSTS, "export")} d`;
+const UNTAGGED_ROWS = `${countedRows(UNTAGGED_RESOURCES, "export")} d`;
+
+/** WHERE clause: the user's filters (values bound as parameters); `true` without any. */
 function where(filters: Filters, params: unknown[]): string {
-  const parts = [countedFilter("d.export", "d")];
+  const parts: string[] = [];
   const inList = (column: string, values: string[] | undefined) => {
     if (!values?.length) return;
     const marks = values.map((v) => {
@@ -87,7 +92,7 @@ function where(filters: Filters, params: unknown[]): string {
     params.push(t.key, t.value);
     parts.push(`d."Tags"[$${params.length - 1}] = $${params.length}`);
   }
-  return parts.join(" AND ");
+  return parts.length ? parts.join(" AND ") : "true";
 }
 
 async function rows(con: Connection, sql: string, params: unknown[]): Promise<unknown[][]> {
@@ -98,13 +103,32 @@ async function rows(con: Connection, sql: string, params: unknown[]): Promise<un
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const month = (v: unknown): string => String(v);
 
+/** The first instant of a YYYY-MM month, `after` months later, as a TIMESTAMP literal; undefined for anything else. */
+function monthStart(m: string, after = 0): string | undefined {
+  const match = /^(\d{4})-(\d{2})$/.exec(m);
+  if (!match) return undefined;
+  const d = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1 + after, 1));
+  return `TIMESTAMP '${d.toISOString().slice(0, 10)}'`;
+}
+
+/**
+ * The rows whose billing period (YYYY-MM of BillingPeriodStart) is within first..last: a range on the timestamp, so
+ * DuckDB compares numbers instead of formatting every row, and skips the row groups outside it.
+ */
+function periodIn(first: string, last: string): string {
+  const [from, to] = [monthStart(first), monthStart(last, 1)];
+  if (from && to) return `(d."BillingPeriodStart" >= ${from} AND d."BillingPeriodStart" < ${to})`;
+  return `strftime(d."BillingPeriodStart", '%Y-%m') BETWEEN ${literal(first)} AND ${literal(last)}`;
+}
+
 /** The billing periods (YYYY-MM) the filtered data holds, oldest first, and its currency. */
 async function scope(con: Connection, filters: Filters): Promise<{ months: string[]; currency: string }> {
   const params: unknown[] = [];
   const r = await rows(
     con,
-    `SELECT strftime(d."BillingPeriodStart", '%Y-%m') AS m, list(DISTINCT d."BillingCurrency") FROM ${DAILY_COSTS} d
-     WHERE ${where(filters, params)} GROUP BY m ORDER BY m`,
+    `SELECT strftime(p, '%Y-%m') AS m, list(DISTINCT c) FROM (
+       SELECT DISTINCT d."BillingPeriodStart" AS p, d."BillingCurrency" AS c FROM ${DAILY} WHERE ${where(filters, params)})
+     GROUP BY m ORDER BY m`,
     params,
   );
   const currencies = new Set<string>();
@@ -154,13 +178,16 @@ export async function costsReport(con: Connection, o: CostsOptions): Promise<Cos
   const months = picked.length ? monthRange(picked[0], picked[picked.length - 1]) : [];
   const report: CostsReport = { report: "costs", cost: o.cost, by: o.by, currency, months, rows: [], total: 0 };
   if (months.length === 0) return report;
-  const params: unknown[] = [months[0], months[months.length - 1]];
+  const params: unknown[] = [];
   const key = keyExpr(o.by, params);
+  // Summed per billing period start first, then per month: formatting the month of every row costs more than the sum.
   const r = await rows(
     con,
-    `SELECT ${key} AS k, strftime(d."BillingPeriodStart", '%Y-%m') AS m, sum(d.${ident(COST_KINDS[o.cost])}) AS c
-     FROM ${DAILY_COSTS} d
-     WHERE strftime(d."BillingPeriodStart", '%Y-%m') BETWEEN $1 AND $2 AND ${where(o.filters, params)}
+    `SELECT k, strftime(p, '%Y-%m') AS m, sum(c) AS c FROM (
+       SELECT ${key} AS k, d."BillingPeriodStart" AS p, sum(d.${ident(COST_KINDS[o.cost])}) AS c
+       FROM ${DAILY}
+       WHERE ${periodIn(months[0], months[months.length - 1])} AND ${where(o.filters, params)}
+       GROUP BY k, p)
      GROUP BY k, m`,
     params,
   );
@@ -199,15 +226,15 @@ export async function moversReport(con: Connection, o: MoversOptions): Promise<M
   const from = o.from ?? (to ? held.filter((m) => m < to).pop() : undefined);
   const report: MoversReport = { report: "movers", cost: o.cost, by: o.by, currency, from: from ?? "", to: to ?? "", rows: [] };
   if (!from || !to) return report;
-  const params: unknown[] = [from, to];
+  const params: unknown[] = [];
   const key = keyExpr(o.by, params);
   const r = await rows(
     con,
     `SELECT ${key} AS k,
-       sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE strftime(d."BillingPeriodStart", '%Y-%m') = $1) AS a,
-       sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE strftime(d."BillingPeriodStart", '%Y-%m') = $2) AS b
-     FROM ${DAILY_COSTS} d
-     WHERE strftime(d."BillingPeriodStart", '%Y-%m') IN ($1, $2) AND ${where(o.filters, params)}
+       sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE ${periodIn(from, from)}) AS a,
+       sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE ${periodIn(to, to)}) AS b
+     FROM ${DAILY}
+     WHERE (${periodIn(from, from)} OR ${periodIn(to, to)}) AND ${where(o.filters, params)}
      GROUP BY k`,
     params,
   );
@@ -237,13 +264,15 @@ export async function dailyReport(con: Connection, o: { cost: CostKind; month?: 
   const m = o.month ?? held[held.length - 1];
   const report: DailyReport = { report: "daily", cost: o.cost, currency, month: m ?? "", days: [], forecast: { total: 0, method: forecastMethod() } };
   if (!m) return report;
-  const params: unknown[] = [m];
+  const params: unknown[] = [];
   const r = await rows(
     con,
-    `SELECT strftime(d.ChargeDay, '%Y-%m-%d') AS day, sum(d.${ident(COST_KINDS[o.cost])})
-     FROM ${DAILY_COSTS} d
-     WHERE strftime(d."BillingPeriodStart", '%Y-%m') = $1 AND ${where(o.filters, params)}
-     GROUP BY day ORDER BY day`,
+    `SELECT strftime(day, '%Y-%m-%d') AS day, c FROM (
+       SELECT d.ChargeDay AS day, sum(d.${ident(COST_KINDS[o.cost])}) AS c
+       FROM ${DAILY}
+       WHERE ${periodIn(m, m)} AND ${where(o.filters, params)}
+       GROUP BY d.ChargeDay)
+     ORDER BY day`,
     params,
   );
   // Every day of the month up to the last day with data (a day without cost reads 0).
@@ -299,7 +328,7 @@ export async function anomaliesReport(con: Connection, o: AnomalyOptions): Promi
     con,
     `WITH daily AS (
        SELECT ${key} AS k, d.ChargeDay AS day, sum(d.${ident(COST_KINDS[o.cost])}) AS cost
-       FROM ${DAILY_COSTS} d WHERE d."ChargeFrequency" = 'Usage-Based' AND ${filter} GROUP BY ALL),
+       FROM ${DAILY} WHERE d."ChargeFrequency" = 'Usage-Based' AND ${filter} GROUP BY ALL),
      bounds AS (SELECT k, min(day) AS first FROM daily GROUP BY k),
      last_day AS (SELECT max(day) AS last FROM daily),
      spine AS (
@@ -332,31 +361,31 @@ export async function tagsReport(
   const report: TagsReport = { report: "tags", cost: o.cost, currency, months, total: 0, keys: [], untagged: 0, untaggedResources: [] };
   if (months.length === 0) return report;
   const cost = ident(COST_KINDS[o.cost]);
-  const params: unknown[] = [months[0], months[months.length - 1]];
-  const inMonths = `strftime(d."BillingPeriodStart", '%Y-%m') BETWEEN $1 AND $2`;
+  const params: unknown[] = [];
+  const inMonths = periodIn(months[0], months[months.length - 1]);
   const filter = where(o.filters, params);
   const [[total, untagged]] = await rows(
     con,
     `SELECT sum(d.${cost}), sum(d.${cost}) FILTER (WHERE coalesce(cardinality(d."Tags"), 0) = 0)
-     FROM ${DAILY_COSTS} d WHERE ${inMonths} AND ${filter}`,
+     FROM ${DAILY} WHERE ${inMonths} AND ${filter}`,
     params,
   );
   report.total = num(total);
   report.untagged = num(untagged);
   const keys = await rows(
     con,
-    `SELECT k, sum(c) FROM (SELECT unnest(map_keys(d."Tags")) AS k, d.${cost} AS c FROM ${DAILY_COSTS} d WHERE ${inMonths} AND ${filter})
+    `SELECT k, sum(c) FROM (SELECT unnest(map_keys(d."Tags")) AS k, d.${cost} AS c FROM ${DAILY} WHERE ${inMonths} AND ${filter})
      GROUP BY k ORDER BY sum(c) DESC, k`,
     params,
   );
   report.keys = keys.map(([k, c]) => ({ key: String(k), cost: num(c), share: report.total === 0 ? 0 : num(c) / report.total }));
   // Untagged resources: the tag filter cannot apply (they carry no tags), the others do.
-  const rParams: unknown[] = [months[0], months[months.length - 1]];
+  const rParams: unknown[] = [];
   const rFilter = where({ ...o.filters, tags: [] }, rParams);
   rParams.push(o.top);
   const res = await rows(
     con,
-    `SELECT d."ResourceId", any_value(d."ServiceName"), sum(d.${cost}) AS c FROM ${UNTAGGED_RESOURCES} d
+    `SELECT d."ResourceId", any_value(d."ServiceName"), sum(d.${cost}) AS c FROM ${UNTAGGED_ROWS}
      WHERE ${inMonths} AND ${rFilter} GROUP BY d."ResourceId" ORDER BY c DESC, 1 LIMIT $${rParams.length}`,
     rParams,
   );

@@ -374,6 +374,19 @@ export function countedFilter(exportParam: string, alias: string): string {
     AND w.billing_account_id IS NOT DISTINCT FROM ${alias}."BillingAccountId" AND w.billing_period_start IS NOT DISTINCT FROM ${alias}."BillingPeriodStart")`;
 }
 
+/**
+ * `table` (FOCUS rows with an export column, e.g. the reports' summaries) kept to the rows `countedFilter` keeps,
+ * as a subquery: a semi join against the (export, billing account, billing period start) triples that count, the
+ * same rule, NULL-safe alike (IS NOT DISTINCT FROM). A correlated EXISTS per row runs as a delimiter join that copies
+ * every row first; the semi join against the few counted triples reads a 1,450,000-row summary 3–4 times faster
+ * (`npm run bench -- --reports`).
+ */
+export function countedRows(table: string, exportColumn: string): string {
+  return `(SELECT c.* FROM ${table} c SEMI JOIN (SELECT DISTINCT export, billing_account_id, billing_period_start FROM ${FOCUS_COUNTED} WHERE counts) w
+    ON w.export = c.${ident(exportColumn)} AND w.billing_account_id IS NOT DISTINCT FROM c."BillingAccountId"
+    AND w.billing_period_start IS NOT DISTINCT FROM c."BillingPeriodStart")`;
+}
+
 /** Per export and period: its billing accounts, whether each counts in focus.costs, and which export it counts from. */
 export interface CountedPeriod {
   export: string;
