@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryWorkspace, cleanEnv, removeWorkspaces, runInProcess } from "./helpers/cli.ts";
+import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
 import { putReportBill, REPORT_MONTHS, reportBillLines, SPIKE, type BillLine } from "./helpers/report-bill.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
 
@@ -20,6 +21,8 @@ const server = useFixtureS3({
   setup: async (s3) => {
     await putReportBill(s3, BUCKET, "spiky", spiky);
     await putReportBill(s3, BUCKET, "calm", calm);
+    // A legacy CUR without bill/BillingPeriodStartDate (nor an account): its month is the period it was delivered in.
+    await putLegacyPeriod(s3, { bucket: BUCKET, prefix: "cur", name: "bare", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 10, 1.5)] });
   },
   teardown: removeWorkspaces,
 });
@@ -178,6 +181,18 @@ describe("report movers, daily, anomalies, tags", () => {
     for (const [i, x] of r.untaggedResources.entries()) near(x.cost, resources[i][1]);
   });
 });
+
+test("a report without BillingPeriodStart: its rows count in the month of the period folder", async () => {
+  const db = join(work, "bare.duckdb");
+  const r = await finops(["aws", "import-cur", "-b", BUCKET, "-p", "cur", "-e", "bare", "--cur-version", "v1", "-d", db]);
+  expect(r.exitCode).toBe(0);
+  const costs = await json<Costs>(["report", "costs", "--cost", "unblended"], db);
+  expect(costs.months).toEqual(["2025-08"]);
+  near(costs.total, 15);
+  const daily = await json<{ month: string; days: { date: string; cost: number }[] }>(["report", "daily", "--cost", "unblended"], db);
+  expect(daily.month).toBe("2025-08");
+  near(daily.days.reduce((s, d) => s + d.cost, 0), 15);
+}, 30_000);
 
 describe("terminal output", () => {
   test("on a terminal: bars, sparklines and colours; piped or with NO_COLOR: plain", async () => {

@@ -71,8 +71,14 @@ function keyExpr(by: Dimension, params: unknown[]): string {
 }
 
 /** The summaries' counted rows (FROM …), aliased d. */
-const DAILY = `${countedRows(DAILY_COSTS, "export")} d`;
-const UNTAGGED_ROWS = `${countedRows(UNTAGGED_RESOURCES, "export")} d`;
+/**
+ * A row's billing period: BillingPeriodStart, or — for a report without it (a legacy CUR without
+ * bill/BillingPeriodStartDate) — the first day of the period folder it was delivered in.
+ */
+const withPeriod = (rows: string) =>
+  `(SELECT * REPLACE (coalesce("BillingPeriodStart", CAST(strptime(billing_period, '%Y-%m') AS TIMESTAMP)) AS "BillingPeriodStart") FROM ${rows})`;
+const DAILY = `${withPeriod(countedRows(DAILY_COSTS, "export"))} d`;
+const UNTAGGED_ROWS = `${withPeriod(countedRows(UNTAGGED_RESOURCES, "export"))} d`;
 
 /** WHERE clause: the user's filters (values bound as parameters); `true` without any. */
 function where(filters: Filters, params: unknown[]): string {
