@@ -16,6 +16,13 @@
  * (time, and the requests it made). Prints medians as a table, or JSON with --json. Benchmarks are not tests.
  * A 10,000,000-row period: `--rows 10000000 --shapes cur2-parquet,legacy-csv-gzip`.
  *
+ *   bun scripts/bench.ts --focus [--rows 2000000] [--query-runs 7] [--shapes …] [--explain] [--json]
+ *
+ * measures the cost model instead (scripts/bench-focus.ts): imports one period of --rows rows (default 2,000,000) of
+ * the legacy CSV and the CUR 2.0 Parquet shape, then times sum(EffectiveCost) by ServiceName and month through
+ * `focus.costs` beside the same sum written by hand against the raw period table, warm, median of --query-runs, and
+ * checks the two agree; --explain prints EXPLAIN ANALYZE of both.
+ *
  *   bun scripts/bench.ts --reports [--rows 20000000] [--periods 24] [--query-runs 5] [--json]
  *
  * times the reports instead (scripts/bench-reports.ts): builds once, cached under .cache/bench/reports-<rows>x<periods>/,
@@ -31,6 +38,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { focusQueryBench, type FocusResult } from "./bench-focus.ts";
 import { BENCH_SHAPES, generateBenchShape } from "./fixtures/bench-exports.ts";
 import { generateManyPeriods, type Truth } from "./gen-fixtures.ts";
 import { startS3 } from "./local-s3.ts";
@@ -42,10 +50,13 @@ const flag = (name: string, fallback: string) => {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
-const ROWS = Number(flag("--rows", "1000000"));
-const SHAPES = flag("--shapes", BENCH_SHAPES.map((b) => b.name).join(",")).split(",");
+const FOCUS = args.includes("--focus");
+const ROWS = Number(flag("--rows", FOCUS ? "2000000" : "1000000"));
+const SHAPES = flag("--shapes", FOCUS ? "legacy-csv-gzip,cur2-parquet" : BENCH_SHAPES.map((b) => b.name).join(",")).split(",");
 for (const name of SHAPES) if (!BENCH_SHAPES.some((b) => b.name === name)) throw new Error(`unknown shape ${name}; shapes: ${BENCH_SHAPES.map((b) => b.name).join(", ")}`);
 const RUNS = Number(flag("--runs", "3"));
+const QUERY_RUNS = Number(flag("--query-runs", "7"));
+const EXPLAIN = args.includes("--explain");
 const JSON_OUT = args.includes("--json");
 const log = (s: string) => console.error(s);
 
@@ -141,11 +152,11 @@ if (args.includes("--lake")) {
 const shapes = BENCH_SHAPES.filter((b) => SHAPES.includes(b.name));
 const data = [];
 for (const shape of shapes) data.push({ shape, ...(await cached(`${shape.name}-${ROWS}`, (dir) => generateBenchShape({ outDir: dir, shape, rows: ROWS }))) });
-const many = await cached("many-3x24", (dir) => generateManyPeriods({ outDir: dir, exports: 3, periods: 24 }));
+const many = FOCUS ? undefined : await cached("many-3x24", (dir) => generateManyPeriods({ outDir: dir, exports: 3, periods: 24 }));
 const s3 = await startS3();
 log("uploading to the local S3 server …");
 for (const d of data) await s3.uploadTree(d.dir);
-await s3.uploadTree(many.dir);
+if (many) await s3.uploadTree(many.dir);
 const work = mkdtempSync(join(tmpdir(), "finops-bench-"));
 const baseEnv = { PATH: process.env.PATH, HOME: join(work, "home"), ...s3.env };
 mkdirSync(baseEnv.HOME, { recursive: true });
@@ -176,6 +187,47 @@ const cases: Case[] = data.map(({ shape, dir, truth }) => {
     columns: v.columnCount,
   };
 });
+
+if (FOCUS) {
+  await focusBench();
+  process.exit(process.exitCode ?? 0);
+}
+if (!many) throw new Error("unreachable: only --focus goes without the 3 x 24 tree");
+
+/** --focus: import each shape once with the binary's defaults, then time the cost model's query against the raw one. */
+async function focusBench(): Promise<void> {
+  const out: FocusResult[] = [];
+  for (const c of cases) {
+    const database = join(work, `focus-${c.name}.duckdb`);
+    log(`${c.label}: importing ${c.rows.toLocaleString("en-US")} rows …`);
+    const f = await measure([binary, "aws", "import-cur", "-b", "billing-bench", "-p", "bench", "-e", c.name, "-d", database, "--json"], baseEnv);
+    const imported = f.exitCode === 0 ? JSON.parse(f.stdout).periods[0] : undefined;
+    if (imported?.rows !== c.rows) throw new Error(`finops failed on ${c.label}: ${f.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    log(`${c.label}: imported in ${f.seconds.toFixed(1)} s; timing the queries (${QUERY_RUNS} runs each, warm) …`);
+    const r = await focusQueryBench({ label: c.label, flavour: c.flavour, rows: c.rows, database }, { runs: QUERY_RUNS, explain: EXPLAIN, log });
+    out.push(r);
+    rmSync(database, { force: true });
+  }
+  await s3.close();
+  rmSync(work, { recursive: true, force: true });
+  if (JSON_OUT) {
+    console.log(JSON.stringify({ rows: ROWS, queryRuns: QUERY_RUNS, focusQueries: out }, null, 2));
+    return;
+  }
+  const { renderTable } = await import("../src/output/table.ts");
+  console.log(`sum(EffectiveCost) by ServiceName and month, warm, median of ${QUERY_RUNS} runs each (DuckDB's default threads)`);
+  console.log(
+    renderTable(
+      ["shape", "rows", "groups", "focus.costs", "raw table", "view/raw", "total (view)", "total (raw)", "agree"],
+      out.map((r) => [r.case, r.rows.toLocaleString("en-US"), r.groups, `${r.viewMs} ms`, `${r.rawMs} ms`, r.ratio, r.viewTotal.toFixed(2), r.rawTotal.toFixed(2), r.agree ? "yes" : "NO"]),
+      { color: false, alignRight: [1, 2, 3, 4, 5, 6, 7] },
+    ),
+  );
+  for (const r of out) {
+    if (r.explain) console.log(`\n── ${r.case}: EXPLAIN ANALYZE, focus.costs\n${r.explain.view}\n── ${r.case}: EXPLAIN ANALYZE, raw table\n${r.explain.raw}`);
+  }
+  if (out.some((r) => !r.agree)) process.exitCode = 1;
+}
 
 const results: Record<string, { duckdb: Measured[]; finops: Measured[] }> = {};
 for (const c of cases) results[c.name] = { duckdb: [], finops: [] };

@@ -5,7 +5,7 @@
  */
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
-import { countedFilter, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
+import { countedFilter, countedSelect, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
 import { periodFocusSelect } from "./focus.ts";
 import { periodsWithoutSummary, replaceSummaries } from "./summary.ts";
 
@@ -81,7 +81,7 @@ async function rebuildCosts(con: Connection): Promise<void> {
   const present = new Set(views.getRows().map((r) => String(r[0])));
   const parts = (await focusExports(con))
     .filter((e) => present.has(e.prefix))
-    .map((e) => `SELECT * FROM ${focusView(e.prefix)} f WHERE ${countedFilter(literal(e.name), "f")}`);
+    .map((e) => countedSelect(focusView(e.prefix), literal(e.name)));
   if (parts.length === 0) {
     await con.run(`DROP VIEW IF EXISTS ${focusView("costs")}`);
     return;

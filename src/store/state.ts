@@ -368,6 +368,18 @@ export async function exportsWithoutFocus(con: Connection, focusSchema: string):
   return r.getRows().map(([n, p]) => ({ name: String(n), prefix: String(p) }));
 }
 
+/**
+ * The rows of `source` (an export's FOCUS rows, e.g. its focus."{export}" view) that count in focus.costs: the rule
+ * of `countedFilter`, as a semi join against the export's counted (billing account, billing period start) pairs,
+ * NULL-safe alike. focus.costs is built this way because DuckDB runs countedFilter's correlated EXISTS as a delimiter
+ * join that hashes every row twice: sum(EffectiveCost) through focus.costs took about twice the raw query on a
+ * 2,000,000-row period, 1.25 times with the semi join (`npm run bench -- --focus`).
+ */
+export function countedSelect(source: string, exportParam: string): string {
+  return `SELECT f.* FROM ${source} f SEMI JOIN (SELECT billing_account_id, billing_period_start FROM ${FOCUS_COUNTED} WHERE counts AND export = ${exportParam}) w
+    ON w.billing_account_id IS NOT DISTINCT FROM f."BillingAccountId" AND w.billing_period_start IS NOT DISTINCT FROM f."BillingPeriodStart"`;
+}
+
 /** The filter that keeps, of an export's FOCUS rows, the (billing account, billing period) pairs it counts for. */
 export function countedFilter(exportParam: string, alias: string): string {
   return `EXISTS (SELECT 1 FROM ${FOCUS_COUNTED} w WHERE w.counts AND w.export = ${exportParam}
