@@ -1,11 +1,10 @@
 import { Option } from "clipanion";
-import { BaseCommand } from "../../src/command.ts";
 import type { LakeFlags } from "../../src/config/lake.ts";
-import type { TuningFlags } from "../../src/config/tuning.ts";
+import { AwsAccessCommand } from "../aws/_source.ts";
 
-export class LakeExportCommand extends BaseCommand {
+export class LakeExportCommand extends AwsAccessCommand {
   static override paths = [["lake", "export"]];
-  static override usage = BaseCommand.Usage({
+  static override usage = AwsAccessCommand.Usage({
     category: "Lake",
     description: "Publish the database as a Parquet lake on S3 (or in a folder), each billing period one object",
     details: `
@@ -31,20 +30,9 @@ export class LakeExportCommand extends BaseCommand {
 
   to = Option.String("--to", { description: "The lake root: s3://bucket/prefix/ or a folder (default: [lake] to in the config file)" });
   dryRun = Option.Boolean("--dry-run", false, { description: "Show what would be written or deleted; write nothing" });
-  region = Option.String("--region", { description: "AWS region of the lake's bucket" });
-  profile = Option.String("--profile", { description: "AWS shared-config profile" });
-  roleArn = Option.String("--role-arn", { description: "IAM role to assume (STS AssumeRole) for writing the lake" });
-  externalId = Option.String("--external-id", { description: "External ID for --role-arn" });
-  endpointUrl = Option.String("--endpoint-url", { description: "S3-compatible endpoint URL (path-style addressing)" });
-  connectTimeout = Option.String("--connect-timeout", { description: "Seconds to wait for a connection to S3 (default 60, as the AWS CLI)" });
-  readTimeout = Option.String("--read-timeout", { description: "Seconds to wait for an answer from S3 (default 60, as the AWS CLI)" });
-
-  protected override settingFlags(): TuningFlags {
-    return { connectTimeout: this.connectTimeout, readTimeout: this.readTimeout };
-  }
 
   lakeFlags(): LakeFlags {
-    return { to: this.to, region: this.region, profile: this.profile, roleArn: this.roleArn, externalId: this.externalId, endpointUrl: this.endpointUrl };
+    return { to: this.to, ...this.accessFlags() };
   }
 
   async run(): Promise<number> {

@@ -31,7 +31,8 @@ export class ReportCostsCommand extends ReportCommand {
   top = Option.String("--top", "15", { description: "Rows shown; the rest are summed in (other) (default 15)" });
 
   async run(): Promise<number> {
-    const { costsReport, parseCostKind, parseDimension, parseMonth, parseCount } = await import("../../src/report/compute.ts");
+    const { costsReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
+    const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
       by: parseDimension(this.by),

@@ -23,7 +23,8 @@ export class ReportDailyCommand extends ReportCommand {
   month = Option.String("--month", { description: "The billing period, YYYY-MM (default: the latest held)" });
 
   async run(): Promise<number> {
-    const { dailyReport, parseCostKind, parseMonth } = await import("../../src/report/compute.ts");
+    const { dailyReport, parseCostKind } = await import("../../src/report/compute.ts");
+    const { parseMonth } = await import("../../src/config/exports.ts");
     const o = { cost: parseCostKind(this.cost), month: this.month ? parseMonth(this.month, "--month") : undefined, filters: await this.filters() };
     await this.print(await this.read((con) => dailyReport(con, o)));
     return 0;

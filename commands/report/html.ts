@@ -30,8 +30,9 @@ export class ReportHtmlCommand extends ReportCommand {
   minPercent = Option.String("--min-percent", "20", { description: "Anomalies: smallest departure in % of the baseline (default 20)" });
 
   async run(): Promise<number> {
-    const [c, { renderHtml }, { renderJson }, { UsageError }, fs, path] = await Promise.all([
+    const [c, { parseMonth }, { renderHtml }, { renderJson }, { UsageError }, fs, path] = await Promise.all([
       import("../../src/report/compute.ts"),
+      import("../../src/config/exports.ts"),
       import("../../src/report/html.ts"),
       import("../../src/output/table.ts"),
       import("../../src/errors.ts"),
@@ -42,8 +43,8 @@ export class ReportHtmlCommand extends ReportCommand {
     if (this.csv || this.markdown) throw new UsageError("report html writes HTML (--out) or JSON (--json), not --csv or --markdown");
     const cost = c.parseCostKind(this.cost);
     const by = c.parseDimension(this.by);
-    const from = this.from ? c.parseMonth(this.from, "--from") : undefined;
-    const to = this.to ? c.parseMonth(this.to, "--to") : undefined;
+    const from = this.from ? parseMonth(this.from, "--from") : undefined;
+    const to = this.to ? parseMonth(this.to, "--to") : undefined;
     const top = c.parseCount(this.top, "--top");
     const minAmount = c.parseAmount(this.minAmount, "--min-amount");
     const minPercent = c.parseAmount(this.minPercent, "--min-percent");

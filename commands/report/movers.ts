@@ -22,7 +22,8 @@ export class ReportMoversCommand extends ReportCommand {
   top = Option.String("--top", "10", { description: "Increases and decreases shown, each (default 10)" });
 
   async run(): Promise<number> {
-    const { moversReport, parseCostKind, parseDimension, parseMonth, parseCount } = await import("../../src/report/compute.ts");
+    const { moversReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
+    const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
       by: parseDimension(this.by),

@@ -23,7 +23,8 @@ export class ReportTagsCommand extends ReportCommand {
   top = Option.String("--top", "10", { description: "Untagged resources shown (default 10)" });
 
   async run(): Promise<number> {
-    const { tagsReport, parseCostKind, parseMonth, parseCount } = await import("../../src/report/compute.ts");
+    const { tagsReport, parseCostKind, parseCount } = await import("../../src/report/compute.ts");
+    const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
       from: this.from ? parseMonth(this.from, "--from") : undefined,

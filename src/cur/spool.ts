@@ -3,6 +3,7 @@
  * always removed; a budget that keeps it near one period; a disk check before any byte is downloaded; and the removal
  * of folders a killed process left behind.
  */
+import { processAlive } from "../pid.ts";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync } from "node:fs";
 import { join } from "node:path";
 import { AppError, InterruptedError } from "../errors.ts";
@@ -47,13 +48,7 @@ export function removeStaleSpools(root: string): number {
   for (const entry of readdirSync(root)) {
     const m = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(entry);
     if (!m) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[1]), 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === "EPERM";
-    }
-    if (!alive) {
+    if (!processAlive(Number(m[1]))) {
       rmSync(join(root, entry), { recursive: true, force: true });
       removed += 1;
     }

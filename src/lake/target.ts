@@ -3,6 +3,7 @@
  * object) or a local folder (each file written beside its place under a temporary name, then renamed into place).
  * Either way a period's object is replaced in one step: the previous one stays whole until the new one is complete.
  */
+import { processAlive } from "../pid.ts";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -43,15 +44,6 @@ export interface LakeStore {
 const SPOOL_PREFIX = "finops-lake-";
 /** A temporary file in a local lake: `.{name}.{pid}.tmp` beside its place (hidden, so no engine reads it). */
 const TEMP = /^\.(.+)\.(\d+)\.tmp$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Flush a file's bytes to disk before it is renamed into place (so a power cut cannot leave an empty file there). */
 function fsyncFile(path: string): void {
@@ -113,7 +105,7 @@ export class S3LakeStore implements LakeStore {
     if (!existsSync(this.spoolRoot)) return;
     for (const entry of readdirSync(this.spoolRoot)) {
       const m = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`).exec(entry);
-      if (m && !alive(Number(m[1]))) rmSync(join(this.spoolRoot, entry), { recursive: true, force: true });
+      if (m && !processAlive(Number(m[1]))) rmSync(join(this.spoolRoot, entry), { recursive: true, force: true });
     }
   }
 
@@ -181,7 +173,7 @@ export class DirLakeStore implements LakeStore {
     const walk = (dir: string, depth: number) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const m = TEMP.exec(e.name);
-        if (e.isFile() && m && !alive(Number(m[2]))) rmSync(join(dir, e.name), { force: true });
+        if (e.isFile() && m && !processAlive(Number(m[2]))) rmSync(join(dir, e.name), { force: true });
         else if (e.isDirectory() && depth < 3 && !e.name.startsWith(".")) walk(join(dir, e.name), depth + 1);
       }
     };

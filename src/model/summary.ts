@@ -4,7 +4,7 @@
  * transaction that replaces the period (model/views.ts), so they always match the period's current version, and
  * reports over years of hourly line items read thousands of rows instead of millions.
  *
- * The columns keep their FOCUS names, so that focus.costs' counting rule (store/state.ts, `countedFilter`) applies to
+ * The columns keep their FOCUS names, so that focus.costs' counting rule (store/state.ts, `countedRows`) applies to
  * them unchanged.
  */
 import { ident, type Connection } from "../store/duckdb.ts";
@@ -45,8 +45,7 @@ export async function ensureSummaryTables(con: Connection): Promise<void> {
 
 /** Replace the summaries of one export's period from its FOCUS SELECT. */
 export async function replaceSummaries(con: Connection, exportName: string, period: Period, focusSelect: string): Promise<void> {
-  await ensureSummaryTables(con);
-  await dropSummaries(con, exportName, period);
+  await dropSummaries(con, exportName, period); // creates the tables when missing
   const dims = DIMENSIONS.map(([n]) => ident(n)).join(", ");
   const sums = MEASURES.map((m) => `sum(${ident(m)})`).join(", ");
   // A day is the UTC date of ChargePeriodStart (TIMESTAMP columns hold UTC); monthly fees land on the 1st.

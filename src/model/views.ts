@@ -5,7 +5,7 @@
  */
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
-import { countedFilter, countedSelect, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
+import { countedSelect, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
 import { periodFocusSelect } from "./focus.ts";
 import { periodsWithoutSummary, replaceSummaries } from "./summary.ts";
 
@@ -70,7 +70,7 @@ export async function focusPeriodSelect(con: Connection, period: Period, exports
     const p = periods.find((x) => x.period === period);
     if (!flavour || !p) continue;
     const sql = periodFocusSelect({ table: dataTable(p.table), flavour, columns: p.columns, exportName: e.name });
-    parts.push(`SELECT * FROM (\n${sql}\n) f WHERE ${countedFilter(literal(e.name), "f")}`);
+    parts.push(countedSelect(`(\n${sql}\n)`, literal(e.name)));
   }
   return parts.length ? parts.join("\nUNION ALL\n") : null;
 }

@@ -4,7 +4,7 @@
  * not compared (an export does not carry it for the period) is null in JSON, empty in CSV and `n/a` in the table.
  */
 import type { Comparison, Measures, Uncompared } from "../model/compare.ts";
-import { renderJson, renderTable } from "./table.ts";
+import { csvCell, formatMoney, renderJson, renderTable } from "./table.ts";
 
 export type CompareFormat = "table" | "json" | "csv";
 
@@ -16,18 +16,6 @@ const MEASURES: { name: keyof Measures; label: string; csv: string }[] = [
   { name: "netAmortized", label: "net amortized", csv: "net_amortized" },
 ];
 
-const money2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-
-/** 2 decimals with thousands separators; a value that rounds to zero prints as 0.00 (never -0.00). */
-export function formatMoney(n: number): string {
-  const s = money2.format(n);
-  return /^-0\.00$/.test(s) ? "0.00" : s;
-}
-
-function csvCell(v: string | number | boolean | null): string {
-  const s = v === null ? "" : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 export function renderComparison(c: Comparison, format: CompareFormat, color: boolean): string {
   if (format === "json") {

@@ -1,6 +1,6 @@
 /** `finops query` results: a table on a terminal, JSON row objects, or CSV. */
 import type { QueryResult } from "../store/query.ts";
-import { renderJson, renderTable } from "./table.ts";
+import { renderCsv, renderJson, renderTable } from "./table.ts";
 
 export type QueryFormat = "table" | "json" | "csv";
 
@@ -8,14 +8,9 @@ function text(v: unknown): string {
   return v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-function csvCell(v: unknown): string {
-  const s = text(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
 export function renderQueryResult(result: QueryResult, format: QueryFormat, color: boolean): string {
   if (format === "json") return renderJson(result.rows.map((r) => Object.fromEntries(result.columns.map((c, i) => [c, r[i]]))));
-  if (format === "csv") return `${[result.columns.map(csvCell).join(","), ...result.rows.map((r) => r.map(csvCell).join(","))].join("\n")}\n`;
+  if (format === "csv") return renderCsv(result.columns, result.rows);
   const numeric = result.types.map((t, i) => (/INT|DOUBLE|DECIMAL|FLOAT|REAL/.test(t) ? i : -1)).filter((i) => i >= 0);
   return renderTable(result.columns, result.rows.map((r) => r.map(text)), { color, alignRight: numeric });
 }

@@ -23,6 +23,28 @@ export function renderJson(value: unknown): string {
   return `${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
 }
 
+const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/** Money on a terminal: 2 decimals with thousands separators; a value that rounds to zero is 0.00 (never -0.00). */
+export function formatMoney(n: number): string {
+  const s = money.format(n);
+  return s === "-0.00" ? "0.00" : s;
+}
+
+function csvText(v: unknown): string {
+  return v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+/** One CSV cell (RFC 4180): quoted when it holds a quote, a comma or a line break; null is empty. */
+export function csvCell(v: unknown): string {
+  const s = csvText(v);
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** CSV with a header line, every line ended. */
+export function renderCsv(head: unknown[], rows: unknown[][]): string {
+  return [head, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
+}
+
 const nf = new Intl.NumberFormat("en-US");
 export function formatCount(n: number | bigint): string {
   return nf.format(n);

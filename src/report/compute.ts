@@ -1,8 +1,8 @@
 /**
  * The reports, computed in DuckDB from the summaries the import keeps (model/summary.ts): `finops.daily_costs`
  * (cost per UTC day and report dimension) and `finops.untagged_resources`, counting each (billing account, billing
- * period) from one export only, exactly as focus.costs does (store/state.ts: countedRows, the rule of countedFilter as
- * a semi join).
+ * period) from one export only, exactly as focus.costs does (store/state.ts: countedRows, the same rule as focus.costs'
+ * countedSelect, with the export read from each row).
  */
 import { AppError, ExitCode } from "../errors.ts";
 import { ident, literal, type Connection } from "../store/duckdb.ts";
@@ -55,11 +55,6 @@ export function parseTagFilter(text: string): { key: string; value: string } {
   return { key: text.slice(0, at), value: text.slice(at + 1) };
 }
 
-/** YYYY-MM, checked. */
-export function parseMonth(text: string, flag: string): string {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(text)) throw new AppError(`${flag} takes a month as YYYY-MM (got "${text}")`, { exitCode: ExitCode.usage });
-  return text;
-}
 
 /** SQL for a dimension's key, never NULL. A tag key reads from the Tags map (keys in CUR 2.0 form, see model/focus.ts). */
 function keyExpr(by: Dimension, params: unknown[]): string {

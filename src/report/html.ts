@@ -8,6 +8,7 @@
  * Assumed units: movers' `percent` is in percent (12.5 = +12.5 %), tags' `share` is a fraction (0.25 = 25 %),
  * anomalies' `change` is money (cost − baseline).
  */
+import { formatMoney } from "../output/table.ts";
 import type { AnomaliesReport, CostsReport, DailyReport, MoversReport, TagsReport } from "./types.ts";
 
 export interface HtmlReportInput {
@@ -37,13 +38,10 @@ const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948
 const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const esc = (s: string): string => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 const fin = (n: number): number => (Number.isFinite(n) ? n : 0);
-const two = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 
 function fmt2(n: number, sign = false): string {
-  const r = Math.round(fin(n) * 100) / 100;
-  const v = r === 0 ? 0 : r; // never "-0.00"
-  return (sign && v > 0 ? "+" : "") + two.format(v);
+  return (sign && Math.round(fin(n) * 100) > 0 ? "+" : "") + formatMoney(fin(n));
 }
 const money = (n: number, cur: string, sign = false) => `${fmt2(n, sign)} ${cur}`;
 const short = (n: number, sign = false) => (sign && n > 0 ? "+" : "") + compact.format(fin(n));

@@ -3,16 +3,11 @@
  * CSV. Money shows with 2 decimals and thousands separators in tables and Markdown, at full precision in CSV (and
  * JSON, which the commands print with output/table.ts).
  */
-import { renderTable } from "../output/table.ts";
+import { formatMoney, renderCsv, renderTable } from "../output/table.ts";
 import type { AnomaliesReport, AnyReport, CostsReport, DailyReport, MoversReport, TagsReport } from "./types.ts";
 
 export type TextFormat = "table" | "markdown" | "csv";
 
-const money = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-export function formatMoney(n: number): string {
-  const s = money.format(n);
-  return s === "-0.00" ? "0.00" : s;
-}
 function formatPercent(p: number | null): string {
   if (p === null) return "new";
   return `${p > 0 ? "+" : ""}${p.toFixed(1)}%`;
@@ -45,13 +40,6 @@ export function bar(value: number, max: number, width = 24): string {
   return "█".repeat(full) + (part ? "▏▎▍▌▋▊▉"[part - 1] : "");
 }
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) && typeof v === "string" ? `"${s.replaceAll('"', '""')}"` : s;
-}
-function csv(head: string[], rows: (string | number)[][]): string {
-  return [head, ...rows].map((r) => r.map(csvCell).join(",")).join("\n") + "\n";
-}
 function markdown(head: string[], rows: (string | number)[][], right: number[]): string {
   const esc = (v: string | number) => String(v).replaceAll("|", "\\|").replaceAll("\n", " ");
   const sep = head.map((_, i) => (right.includes(i) ? "---:" : "---"));
@@ -182,7 +170,7 @@ function gridOf(r: AnyReport, format: TextFormat, color: boolean): Grid {
 /** The report as text in `format`; `color` only matters for a table. */
 export function renderReport(r: AnyReport, format: TextFormat, color: boolean): string {
   const g = gridOf(r, format, color && format === "table");
-  if (format === "csv") return csv(g.head, g.rows);
+  if (format === "csv") return renderCsv(g.head, g.rows);
   if (format === "markdown") {
     let text = markdown(g.head, g.rows, g.right);
     if (r.report === "tags" && r.untaggedResources.length) {

@@ -110,22 +110,6 @@ export async function openDatabase(path: string, opts: OpenOptions = {}): Promis
   }
 }
 
-/** Open for writing; with `waitMs`, keep trying while another process holds the file. */
-export async function openForWriting(path: string, opts: OpenOptions & { waitMs?: number; signal?: AbortSignal; onWait?: (e: DatabaseBusyError) => void } = {}) {
-  const deadline = Date.now() + (opts.waitMs ?? 0);
-  let told = false;
-  for (;;) {
-    try {
-      return await openDatabase(path, opts);
-    } catch (err) {
-      if (!(err instanceof DatabaseBusyError) || Date.now() >= deadline || opts.signal?.aborted) throw err;
-      if (!told) opts.onWait?.(err);
-      told = true;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-}
-
 async function openDatabaseRaw(path: string, opts: OpenOptions): Promise<{ instance: Instance; connection: Connection }> {
   const db = await createInstance(path, opts);
   try {

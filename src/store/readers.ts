@@ -4,6 +4,7 @@
  * `{database}.readers/` and waits: the import looks there after each piece of work (at the latest after the period
  * it is loading commits), lets go of the file while a live reader waits, and takes it back when the readers are done.
  */
+import { processAlive } from "../pid.ts";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -24,15 +25,6 @@ export function announceReader(database: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** PIDs of live processes waiting to read; markers left by dead ones are removed. */
 export function waitingReaders(database: string): number[] {
   let names: string[];
@@ -45,7 +37,7 @@ export function waitingReaders(database: string): number[] {
   for (const name of names) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid <= 0) continue;
-    if (pid !== process.pid && alive(pid)) pids.push(pid);
+    if (pid !== process.pid && processAlive(pid)) pids.push(pid);
     else if (pid !== process.pid) rmSync(join(readersDir(database), name), { force: true });
   }
   return pids;

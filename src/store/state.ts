@@ -370,8 +370,8 @@ export async function exportsWithoutFocus(con: Connection, focusSchema: string):
 
 /**
  * The rows of `source` (an export's FOCUS rows, e.g. its focus."{export}" view) that count in focus.costs: the rule
- * of `countedFilter`, as a semi join against the export's counted (billing account, billing period start) pairs,
- * NULL-safe alike. focus.costs is built this way because DuckDB runs countedFilter's correlated EXISTS as a delimiter
+ * of finops.focus_counted, as a semi join against the export's counted (billing account, billing period start) pairs,
+ * NULL-safe alike. focus.costs is built this way because DuckDB runs a correlated EXISTS (the first form of the rule) as a delimiter
  * join that hashes every row twice: sum(EffectiveCost) through focus.costs took about twice the raw query on a
  * 2,000,000-row period, 1.25 times with the semi join (`npm run bench -- --focus`).
  */
@@ -380,14 +380,8 @@ export function countedSelect(source: string, exportParam: string): string {
     ON w.billing_account_id IS NOT DISTINCT FROM f."BillingAccountId" AND w.billing_period_start IS NOT DISTINCT FROM f."BillingPeriodStart"`;
 }
 
-/** The filter that keeps, of an export's FOCUS rows, the (billing account, billing period) pairs it counts for. */
-export function countedFilter(exportParam: string, alias: string): string {
-  return `EXISTS (SELECT 1 FROM ${FOCUS_COUNTED} w WHERE w.counts AND w.export = ${exportParam}
-    AND w.billing_account_id IS NOT DISTINCT FROM ${alias}."BillingAccountId" AND w.billing_period_start IS NOT DISTINCT FROM ${alias}."BillingPeriodStart")`;
-}
-
 /**
- * `table` (FOCUS rows with an export column, e.g. the reports' summaries) kept to the rows `countedFilter` keeps,
+ * `table` (FOCUS rows with an export column, e.g. the reports' summaries) kept to the rows `countedSelect` keeps,
  * as a subquery: a semi join against the (export, billing account, billing period start) triples that count, the
  * same rule, NULL-safe alike (IS NOT DISTINCT FROM). A correlated EXISTS per row runs as a delimiter join that copies
  * every row first; the semi join against the few counted triples reads a 1,450,000-row summary 3–4 times faster
