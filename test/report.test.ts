@@ -106,7 +106,7 @@ describe("report costs", () => {
     }
     const md = await finops(["report", "costs", "-d", dbSpiky, "--markdown"]);
     expect(md.stdout.split("\n")[0]).toBe(`| service | ${REPORT_MONTHS.join(" | ")} | total | change 2025-09 | % |`);
-    for (const bad of [["--by", "colour"], ["--cost", "cheap"], ["--from", "2025-13"], ["--top", "0"], ["--tag", "novalue"]]) {
+    for (const bad of [["--by", "colour"], ["--cost", "cheap"], ["--from", "2025-13"], ["--top", "0"], ["--tag", "novalue"], ["--from", "2025-09", "--to", "2025-07"]]) {
       const b = await finops(["report", "costs", "-d", dbSpiky, ...bad]);
       expect(b.exitCode).toBe(2);
       expect(b.stdout).toBe("");
@@ -250,4 +250,10 @@ describe("reading while importing", () => {
     const after = Bun.spawnSync([ws.bin, "report", "costs", "-d", db, "--json"], { cwd: ws.dir, env: ws.env });
     expect((JSON.parse(after.stdout.toString()) as Costs).months).toEqual(REPORT_MONTHS);
   });
+});
+
+test("a month without costs: an empty daily report, exit 0, and stderr says so", async () => {
+  const r = await finops(["report", "daily", "--month", "2030-01", "-d", dbSpiky]);
+  expect(r.exitCode).toBe(0);
+  expect(r.stderr).toContain("no costs in 2030-01");
 });

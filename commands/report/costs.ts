@@ -31,7 +31,7 @@ export class ReportCostsCommand extends ReportCommand {
   top = Option.String("--top", "15", { description: "Rows shown; the rest are summed in (other) (default 15)" });
 
   async run(): Promise<number> {
-    const { costsReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
+    const { checkMonthRange, costsReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
     const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
@@ -41,6 +41,7 @@ export class ReportCostsCommand extends ReportCommand {
       top: parseCount(this.top, "--top"),
       filters: await this.filters(),
     };
+    checkMonthRange(o.from, o.to);
     await this.print(await this.read((con) => costsReport(con, o)));
     return 0;
   }

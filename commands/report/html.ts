@@ -45,6 +45,7 @@ export class ReportHtmlCommand extends ReportCommand {
     const by = c.parseDimension(this.by);
     const from = this.from ? parseMonth(this.from, "--from") : undefined;
     const to = this.to ? parseMonth(this.to, "--to") : undefined;
+    c.checkMonthRange(from, to);
     const top = c.parseCount(this.top, "--top");
     const minAmount = c.parseAmount(this.minAmount, "--min-amount");
     const minPercent = c.parseAmount(this.minPercent, "--min-percent");

@@ -22,7 +22,7 @@ export class ReportMoversCommand extends ReportCommand {
   top = Option.String("--top", "10", { description: "Increases and decreases shown, each (default 10)" });
 
   async run(): Promise<number> {
-    const { moversReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
+    const { checkMonthRange, moversReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
     const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
@@ -32,6 +32,7 @@ export class ReportMoversCommand extends ReportCommand {
       top: parseCount(this.top, "--top"),
       filters: await this.filters(),
     };
+    checkMonthRange(o.from, o.to);
     await this.print(await this.read((con) => moversReport(con, o)));
     return 0;
   }

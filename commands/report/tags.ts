@@ -23,7 +23,7 @@ export class ReportTagsCommand extends ReportCommand {
   top = Option.String("--top", "10", { description: "Untagged resources shown (default 10)" });
 
   async run(): Promise<number> {
-    const { tagsReport, parseCostKind, parseCount } = await import("../../src/report/compute.ts");
+    const { checkMonthRange, tagsReport, parseCostKind, parseCount } = await import("../../src/report/compute.ts");
     const { parseMonth } = await import("../../src/config/exports.ts");
     const o = {
       cost: parseCostKind(this.cost),
@@ -32,6 +32,7 @@ export class ReportTagsCommand extends ReportCommand {
       top: parseCount(this.top, "--top"),
       filters: await this.filters(),
     };
+    checkMonthRange(o.from, o.to);
     await this.print(await this.read((con) => tagsReport(con, o)));
     return 0;
   }

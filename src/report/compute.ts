@@ -142,6 +142,11 @@ async function scope(con: Connection, filters: Filters): Promise<{ months: strin
   return { months: r.map(([m]) => month(m)), currency: [...currencies][0] ?? "USD" };
 }
 
+/** --from after --to is a usage error, not an empty report. */
+export function checkMonthRange(from: string | undefined, to: string | undefined): void {
+  if (from && to && from > to) throw new AppError(`--from ${from} is after --to ${to}`, { exitCode: ExitCode.usage });
+}
+
 function pickMonths(held: string[], from?: string, to?: string, last = 6): string[] {
   if (from || to) return held.filter((m) => (!from || m >= from) && (!to || m <= to));
   return held.slice(-last);

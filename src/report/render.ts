@@ -194,6 +194,7 @@ export function reportCaption(r: AnyReport): string {
     case "movers":
       return `${what}, by ${dimensionTitle(r.by)}: ${r.from || "–"} → ${r.to || "–"}`;
     case "daily":
+      if (r.days.length === 0) return `${what}: no costs in ${r.month || "the database"}`;
       return `${what}, per UTC day of ${r.month || "–"}; forecast ${formatMoney(r.forecast.total)}: ${r.forecast.method}`;
     case "anomalies":
       return `${what}, by ${dimensionTitle(r.by)}: ${r.anomalies.length} anomal${r.anomalies.length === 1 ? "y" : "ies"}. Method: ${r.method}`;
