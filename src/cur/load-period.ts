@@ -69,7 +69,12 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         now: o.now,
         onProgress: (pct) => o.progress.percent(pct),
         pause: o.pause,
-        afterReplace: (con) => rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period),
+        afterReplace: async (con) => {
+          const t = performance.now();
+          o.log.debug(`${name}: rows in the table after ${((t - started) / 1000).toFixed(2)} s; building the cost model and the reports' summaries`);
+          await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period);
+          o.log.debug(`${name}: cost model and summaries built in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+        },
         beforeCommit: () => verified,
       });
     const columns = manifest.columns.length + select.extra.length;

@@ -231,18 +231,65 @@ class Columns {
 
   /** The tags of a row as one MAP under tagKey() keys, empty values left out. */
   tags(): string {
+    if (this.flavour === "focus") {
+      if (!this.has("Tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+      return tagMap(`list_transform(${this.#tagEntries()}, e -> {'key': ${tagKeySql("e.key")}, 'value': e.value})`);
+    }
     if (this.flavour === "cur2") {
-      if (!this.#byCanonical.has("resource_tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+      if (!this.has("resource_tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
       // A MAP's keys are unique already: no de-duplication (which costs O(keys²) per row).
-      return uniqueTagMap(`list_filter(map_entries(${ident(this.#byCanonical.get("resource_tags")!.name)}), e -> e.value IS NOT NULL AND e.value <> '')`);
+      return uniqueTagMap(this.#tagEntries());
     }
     if (this.#tags.length === 0) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
-    const entries = this.#tags.map(({ key, columns }) => {
-      const value = columns.length === 1 ? `NULLIF(${ident(columns[0])}, '')` : `COALESCE(${columns.map((c) => `NULLIF(${ident(c)}, '')`).join(", ")})`;
-      return `{'key': ${literal(key)}, 'value': ${value}}`;
-    });
-    // One entry per key: columns whose keys are equal were merged above (COALESCE, the first non-empty wins).
+    const values = this.#legacyTagValues();
+    const entries = this.#tags.map(({ key }, i) => `{'key': ${literal(key)}, 'value': ${values[i]}}`);
+    // One entry per key: columns whose keys are equal were merged (COALESCE, the first non-empty wins).
     return uniqueTagMap(`list_filter([${entries.join(", ")}], e -> e.value IS NOT NULL)`);
+  }
+
+  /**
+   * A key equal for rows whose tags() are equal, computed without building the map (which, for a report with
+   * hundreds of tag columns, costs more than loading it): 128 bits of hash over the values tags() reads.
+   * The reports' summaries group by it (model/summary.ts). Rows whose maps differ only in empty values may get
+   * different keys: they are then summed in two rows instead of one, which changes no total.
+   */
+  tagsKey(): string {
+    let parts: string[];
+    if (this.flavour === "legacy") parts = this.#legacyTagValues();
+    else if (this.has(this.flavour === "cur2" ? "resource_tags" : "Tags")) parts = [this.#tagSource()];
+    else return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
+    if (parts.length === 0) return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
+    return `{'a': hash(${parts.join(", ")}), 'b': hash(${[...parts].reverse().join(", ")}, 'finops')}`;
+  }
+
+  /** Whether a row has no tags (tags() is empty), without building the map. */
+  untagged(): string {
+    if (this.flavour === "legacy") {
+      const values = this.#legacyTagValues();
+      return values.length === 0 ? "true" : `COALESCE(${values.join(", ")}) IS NULL`;
+    }
+    if (!this.has(this.flavour === "cur2" ? "resource_tags" : "Tags")) return "true";
+    return `coalesce(len(${this.#tagEntries()}), 0) = 0`;
+  }
+
+  /** The CUR 2.0 `resource_tags` or FOCUS `Tags` column as a MAP. */
+  #tagSource(): string {
+    const name = this.flavour === "cur2" ? "resource_tags" : "Tags";
+    const c = this.#byCanonical.get(name)!;
+    return castTo(ident(c.name), c.type, "MAP(VARCHAR, VARCHAR)");
+  }
+
+  /** The non-empty entries of the CUR 2.0 or FOCUS tag map, as a list of {key, value}. */
+  #tagEntries(): string {
+    return `list_filter(map_entries(${this.#tagSource()}), e -> e.value IS NOT NULL AND e.value <> '')`;
+  }
+
+  /** A legacy period's tag values, one per tags() key in order, NULL where absent or empty. */
+  #legacyTagValues(): string[] {
+    return this.#tags.map(({ columns }) => {
+      const vals = columns.map((c) => `NULLIF(${ident(c)}, '')`);
+      return vals.length === 1 ? vals[0]! : `COALESCE(${vals.join(", ")})`;
+    });
   }
 }
 
@@ -387,9 +434,7 @@ function focusSelect(cols: Columns): Record<string, string> {
     out[name] = cols.get(name, type);
   }
   for (const money of ["BilledCost", "EffectiveCost", "ListCost", "ContractedCost"]) out[money] = cols.money(money, "0");
-  out.Tags = cols.has("Tags")
-    ? tagMap(`list_transform(list_filter(map_entries(${cols.get("Tags", "MAP(VARCHAR, VARCHAR)")}), e -> e.value IS NOT NULL AND e.value <> ''), e -> {'key': ${tagKeySql("e.key")}, 'value': e.value})`)
-    : "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+  out.Tags = cols.tags();
   // [AWS-F12] AWS's FOCUS BilledCost includes every discount: it is the net unblended cost.
   out.x_NetUnblendedCost = cols.money("x_NetUnblendedCost", out.BilledCost);
   out.x_UnblendedCost = cols.money("x_UnblendedCost", out.BilledCost);
@@ -416,4 +461,34 @@ export function periodFocusSelect(opts: { table: string; flavour: Flavour; colum
   exprs.x_Flavour = literal(opts.flavour);
   const list = FOCUS_COLUMNS.map(([name, type]) => `CAST(${exprs[name] ?? "NULL"} AS ${type}) AS ${ident(name)}`);
   return `SELECT\n  ${list.join(",\n  ")}\nFROM ${opts.table}`;
+}
+
+/**
+ * What the reports' summaries read of one period (model/summary.ts): each FOCUS column of a row as an expression over
+ * the period table's own columns (`column`), a key equal for rows whose Tags are equal (`tagsKey`) and whether a row
+ * has no tags (`untagged`), the last two computed without building the Tags map. The summaries group by keys and build
+ * the map once per group: with hundreds of tag columns, building every line item's map cost more time and memory
+ * than loading the period.
+ */
+export function periodSummarySelect(opts: { table: string; flavour: Flavour; columns: TableColumn[]; exportName: string }): {
+  table: string;
+  column: (name: string) => string;
+  tagsKey: string;
+  untagged: string;
+} {
+  const cols = new Columns(opts.flavour, opts.columns);
+  const exprs = opts.flavour === "focus" ? focusSelect(cols) : curSelect(cols);
+  exprs.x_Export = literal(opts.exportName);
+  exprs.x_Flavour = literal(opts.flavour);
+  const types = new Map(FOCUS_COLUMNS);
+  return {
+    table: opts.table,
+    column: (name) => {
+      const type = types.get(name);
+      if (!type) throw new Error(`not a FOCUS column: ${name}`);
+      return `CAST(${exprs[name] ?? "NULL"} AS ${type})`;
+    },
+    tagsKey: cols.tagsKey(),
+    untagged: cols.untagged(),
+  };
 }

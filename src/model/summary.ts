@@ -9,6 +9,9 @@
  */
 import { ident, type Connection } from "../store/duckdb.ts";
 import type { Period } from "../store/naming.ts";
+import type { periodSummarySelect } from "./focus.ts";
+
+type SummarySelect = ReturnType<typeof periodSummarySelect>;
 
 export const DAILY_COSTS = `${ident("finops")}.${ident("daily_costs")}`;
 export const UNTAGGED_RESOURCES = `${ident("finops")}.${ident("untagged_resources")}`;
@@ -43,24 +46,51 @@ export async function ensureSummaryTables(con: Connection): Promise<void> {
       SubAccountId VARCHAR, RegionId VARCHAR, ${measures});`);
 }
 
-/** Replace the summaries of one export's period from its FOCUS SELECT. */
-export async function replaceSummaries(con: Connection, exportName: string, period: Period, focusSelect: string): Promise<void> {
+/**
+ * Replace the summaries of one export's period from its summary expressions (model/focus.ts, periodSummarySelect).
+ *
+ * daily_costs is built in two steps, so that a period whose every line item has its own set of hundreds of tags
+ * (each group then a line item) fits in the memory a load is given: first the sums per day, per 128-bit key of the
+ * dimensions and per key of the tags, with one line item of each group (a temporary table: narrow, whatever the
+ * report's width); then each group's dimensions and Tags map are read from that one line item. Grouping by the
+ * dimensions and the map themselves held every distinct map in one hash table, and ran out of memory at 400 MB on a
+ * 400-column period that loads in it. Line items of one group share their dimensions and tags (up to a collision of
+ * two 64-bit hashes at once), so the dimensions read from one of them are the group's.
+ */
+export async function replaceSummaries(con: Connection, exportName: string, period: Period, select: SummarySelect): Promise<void> {
   await dropSummaries(con, exportName, period); // creates the tables when missing
-  const dims = DIMENSIONS.map(([n]) => ident(n)).join(", ");
-  const sums = MEASURES.map((m) => `sum(${ident(m)})`).join(", ");
-  // A day is the UTC date of ChargePeriodStart (TIMESTAMP columns hold UTC); monthly fees land on the 1st.
-  await con.run(
-    `INSERT INTO ${DAILY_COSTS}
-     SELECT $1, $2, CAST("ChargePeriodStart" AS DATE), ${dims}, ${sums}, count(*)
-     FROM (${focusSelect}) GROUP BY ALL`,
-    [exportName, period],
-  );
+  const plain = DIMENSIONS.filter(([n]) => n !== "Tags").map(([n]) => n);
+  const dims = plain.map((n) => select.column(n));
+  const measures = MEASURES.map((m) => select.column(m));
+  const groups = ident("finops_summary_groups");
+  try {
+    // A day is the UTC date of ChargePeriodStart (TIMESTAMP columns hold UTC); monthly fees land on the 1st. The
+    // temporary table's columns start with __ so that they never shadow a column of the period table in the join.
+    await con.run(
+      `CREATE OR REPLACE TEMP TABLE ${groups} AS
+       SELECT CAST(${select.column("ChargePeriodStart")} AS DATE) AS __day,
+              {'a': hash(${dims.join(", ")}), 'b': hash(${[...dims].reverse().join(", ")}, 'finops')} AS __dims,
+              ${select.tagsKey} AS __tags,
+              ${measures.map((m, i) => `sum(${m}) AS __m${i}`).join(", ")}, count(*) AS __n, min(rowid) AS __row
+       FROM ${select.table} GROUP BY ALL`,
+    );
+    await con.run(
+      `INSERT INTO ${DAILY_COSTS} (export, billing_period, ChargeDay, ${[...plain, "Tags"].map(ident).join(", ")}, ${MEASURES.map(ident).join(", ")}, line_items)
+       SELECT $1, $2, g.__day, ${dims.join(", ")}, ${select.column("Tags")}, ${measures.map((_, i) => `g.__m${i}`).join(", ")}, g.__n
+       FROM ${ident("temp")}.${groups} g JOIN ${select.table} ON ${select.table}.rowid = g.__row`,
+      [exportName, period],
+    );
+  } finally {
+    // In a transaction DuckDB aborted, this fails too, and the error that aborted it is the one to see.
+    await con.run(`DROP TABLE IF EXISTS ${ident("temp")}.${groups}`).catch(() => undefined);
+  }
+  const untaggedKey = ["x_Export", "BillingAccountId", "BillingPeriodStart", "BillingCurrency", "ResourceId", "ServiceName", "SubAccountId", "RegionId"];
   await con.run(
     `INSERT INTO ${UNTAGGED_RESOURCES}
-     SELECT $1, $2, "x_Export", "BillingAccountId", "BillingPeriodStart", "BillingCurrency", "ResourceId",
-            "ServiceName", "SubAccountId", "RegionId", ${sums}
-     FROM (${focusSelect})
-     WHERE "ResourceId" IS NOT NULL AND "ResourceId" <> '' AND coalesce(cardinality("Tags"), 0) = 0
+     SELECT $1, $2, ${untaggedKey.map(ident).join(", ")}, ${MEASURES.map((m) => `sum(${ident(m)})`).join(", ")}
+     FROM (SELECT ${[...untaggedKey, ...MEASURES].map((n) => `${select.column(n)} AS ${ident(n)}`).join(", ")}
+           FROM ${select.table} WHERE ${select.untagged})
+     WHERE "ResourceId" IS NOT NULL AND "ResourceId" <> ''
      GROUP BY ALL`,
     [exportName, period],
   );

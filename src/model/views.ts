@@ -6,7 +6,7 @@
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
 import { countedSelect, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
-import { periodFocusSelect } from "./focus.ts";
+import { periodFocusSelect, periodSummarySelect } from "./focus.ts";
 import { periodsWithoutSummary, replaceSummaries } from "./summary.ts";
 
 export const FOCUS_SCHEMA = "focus";
@@ -24,12 +24,15 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
   if (!flavour || periods.length === 0) {
     await con.run(`DROP VIEW IF EXISTS ${view}`);
   } else {
-    const selects = periods.map((p) => ({ period: p.period, sql: periodFocusSelect({ table: dataTable(p.table), flavour, columns: p.columns, exportName }) }));
+    const selects = periods.map((p) => {
+      const of = { table: dataTable(p.table), flavour, columns: p.columns, exportName };
+      return { period: p.period, sql: periodFocusSelect(of), summary: () => periodSummarySelect(of) };
+    });
     await con.run(`CREATE OR REPLACE VIEW ${view} AS\n${selects.map((s) => s.sql).join("\nUNION ALL\n")}`);
     for (const s of selects) {
       if (period !== undefined && s.period !== period) continue;
       await replaceFocusAccounts(con, exportName, s.period, s.sql);
-      await replaceSummaries(con, exportName, s.period, s.sql);
+      await replaceSummaries(con, exportName, s.period, s.summary());
     }
   }
   await rebuildCosts(con);
