@@ -89,6 +89,9 @@ async function expectStateMatchesTables(db: string) {
 }
 
 const spoolDirs = (dir: string) => readdirSync(dir).filter((e) => e.startsWith("finops-spool-"));
+/** Tables a load fills before its period's transaction renames them (src/store/load.ts): no billing period. */
+const stagingTables = async (db: string) =>
+  (await query(db, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'aws_billing' AND starts_with(table_name, '__staging_') ORDER BY 1")).map((r) => String(r.table_name));
 
 describe("SIGKILL in the middle of an import", () => {
   for (const point of ["download", "load", "commit"]) {
@@ -105,6 +108,8 @@ describe("SIGKILL in the middle of an import", () => {
       const started = await query(s.db, "SELECT count(*)::INT AS n FROM finops.loads WHERE outcome = 'started'");
       // The attempt row is written when loading starts: killed later than that, it says 'started' until the next run.
       expect(Number(started[0].n)).toBe(point === "download" ? 0 : 1);
+      // The loaded rows wait in a committed staging table that nothing reads; the next run drops it.
+      expect(await stagingTables(s.db)).toEqual(point === "download" ? [] : [`__staging_${s.prefix}_2025_08`]);
 
       const again = await runBinary(s.ws, [...s.args, "--json"], { env: s.env });
       expect(again.exitCode).toBe(0);
@@ -115,6 +120,7 @@ describe("SIGKILL in the middle of an import", () => {
       ]);
       expect(await periodTotals(s.db, s.prefix, "lineItem_UnblendedCost")).toEqual(V2);
       await expectStateMatchesTables(s.db);
+      expect(await stagingTables(s.db)).toEqual([]);
       expect(spoolDirs(s.spool)).toEqual([]);
       const outcomes = await query(s.db, "SELECT outcome FROM finops.loads WHERE export = $1 AND billing_period = '2025-08' ORDER BY id", [s.name]);
       expect(outcomes.map((o) => o.outcome)).toEqual(point === "download" ? ["imported", "imported"] : ["imported", "interrupted", "imported"]);
@@ -130,6 +136,7 @@ describe("Ctrl-C (SIGINT)", () => {
       expect(stopped.exitCode).toBe(130);
       expect(stopped.stderr).toContain("finops: interrupted");
       expect(spoolDirs(s.spool)).toEqual([]);
+      expect(await stagingTables(s.db)).toEqual([]);
       expect(await periodTotals(s.db, s.prefix, "lineItem_UnblendedCost")).toEqual(V1);
       expect(await currentVersions(s.db, s.name)).toEqual({ "2025-08": "assembly-v1", "2025-09": "assembly-v1" });
       await expectStateMatchesTables(s.db);

@@ -1,12 +1,14 @@
 /**
- * Loading one billing period: one SELECT (built by cur/select.ts) creates the period table; the table, the export's
- * view, the column mapping, the state and the cost model's views (model/views.ts, through `afterReplace`) change in
- * one transaction — all or nothing. No row passes through
- * JavaScript.
+ * Loading one billing period: one SELECT (built by cur/select.ts) fills a staging table in a transaction of its own;
+ * then the period table (the staging table renamed), the export's view, the column mapping, the state and the cost
+ * model's views and summaries (model/views.ts, through `afterReplace`) change in one transaction — all or nothing.
+ * The staging table is no billing period: no view, state or report reads it, a failed load drops it, and the next
+ * load drops any a crash left. It is committed first because DuckDB scans rows a transaction has not committed on one
+ * thread: the summaries of a 10,000,000-row period took 12.3 s that way. No row passes through JavaScript.
  */
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
-import { OutOfMemoryError, isOutOfMemory, type Connection } from "./duckdb.ts";
-import { dataTable, periodTable, type Period } from "./naming.ts";
+import { ident, OutOfMemoryError, isOutOfMemory, type Connection } from "./duckdb.ts";
+import { DATA_SCHEMA, dataTable, periodTable, type Period } from "./naming.ts";
 import { periodTables, recordPeriod } from "./state.ts";
 
 export class LoadError extends AppError {
@@ -77,16 +79,30 @@ async function rebuildView(con: Connection, exportName: string, prefix: string):
   await con.run(`CREATE OR REPLACE VIEW ${view} AS\n${body}`);
 }
 
+/** Tables being loaded are named with this prefix until their period's transaction renames them. */
+export const STAGING_PREFIX = "__staging_";
+
+/** Drop the staging tables a crashed load left (the import holds the database alone, so none is in use). */
+async function dropStaleStaging(con: Connection): Promise<void> {
+  const r = await con.runAndReadAll(
+    `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND starts_with(table_name, $2)`,
+    [DATA_SCHEMA, STAGING_PREFIX],
+  );
+  for (const [name] of r.getRows()) await con.run(`DROP TABLE IF EXISTS ${dataTable(String(name))}`);
+}
+
 export async function loadPeriod(con: Connection, spec: PeriodLoad): Promise<{ rows: number; table: string }> {
   const table = periodTable(spec.tablePrefix, spec.period);
   const qualified = dataTable(table);
+  const staging = dataTable(`${STAGING_PREFIX}${table}`);
   const interrupted = () => {
     if (spec.signal?.aborted) throw new InterruptedError();
   };
   const onAbort = () => con.interrupt();
   spec.signal?.addEventListener("abort", onAbort, { once: true });
-  await con.run("BEGIN TRANSACTION");
+  let inTransaction = false;
   try {
+    await dropStaleStaging(con);
     const poll = spec.onProgress
       ? setInterval(() => {
           const pct = Number(con.progress.percentage);
@@ -94,16 +110,22 @@ export async function loadPeriod(con: Connection, spec: PeriodLoad): Promise<{ r
         }, 250)
       : undefined;
     try {
-      await con.run(`CREATE OR REPLACE TABLE ${qualified} AS\n${spec.select}`);
+      await con.run(`CREATE OR REPLACE TABLE ${staging} AS\n${spec.select}`);
     } catch (err) {
       interrupted();
       throw explainLoadError(err, spec.files);
     } finally {
       clearInterval(poll);
     }
+    // Into the file now: frees the memory the fresh blocks hold (a wide table pins a block per column otherwise).
+    await con.run("CHECKPOINT");
     interrupted();
     await spec.pause?.("load");
     interrupted();
+    await con.run("BEGIN TRANSACTION");
+    inTransaction = true;
+    await con.run(`DROP TABLE IF EXISTS ${qualified}`);
+    await con.run(`ALTER TABLE ${staging} RENAME TO ${ident(table)}`);
     const rows = Number((await con.runAndReadAll(`SELECT count(*) FROM ${qualified}`)).getRows()[0][0]);
     await recordPeriod(con, {
       export: spec.exportName,
@@ -123,16 +145,20 @@ export async function loadPeriod(con: Connection, spec: PeriodLoad): Promise<{ r
     await spec.pause?.("commit");
     interrupted();
     await con.run("COMMIT");
-    // Write the period into the database file now: frees the memory its fresh blocks hold (a wide period table
-    // otherwise pins a block per column until DuckDB's own checkpoint) and keeps the WAL short.
+    inTransaction = false;
+    // Keeps the WAL short (the summaries and the state of the period).
     await con.run("CHECKPOINT");
     return { rows, table };
   } catch (err) {
-    try {
-      await con.run("ROLLBACK");
-    } catch {
-      /* the transaction is already gone */
+    if (inTransaction) {
+      try {
+        await con.run("ROLLBACK");
+      } catch {
+        /* the transaction is already gone */
+      }
     }
+    // Best effort: a database DuckDB invalidated refuses this, and the next load drops the table.
+    await con.run(`DROP TABLE IF EXISTS ${staging}`).catch(() => undefined);
     throw err;
   } finally {
     spec.signal?.removeEventListener("abort", onAbort);
