@@ -2,7 +2,7 @@
 /**
  * `npm run bench`: how fast and how lean finops imports, against DuckDB alone on the same machine.
  *
- *   bun scripts/bench.ts [--rows 1000000] [--runs 3] [--shapes a,b,…] [--json]
+ *   bun scripts/bench.ts [--rows 1000000] [--runs 3] [--shapes a,b,…] [--files N] [--json]
  *
  * Generates (and caches under .cache/bench/) one period of --rows rows for each shape of BENCH_SHAPES
  * (scripts/fixtures/bench-exports.ts: every format; narrow and 400-column reports; compressible and noisy values;
@@ -14,7 +14,8 @@
  *                 with its default settings; whether it had to load the period again with other settings;
  * the peak RSS of each process and the peak size of finops' spool folder; and a no-op re-run of the 3 x 24 tree
  * (time, and the requests it made). Prints medians as a table, or JSON with --json. Benchmarks are not tests.
- * A 10,000,000-row period: `--rows 10000000 --shapes cur2-parquet,legacy-csv-gzip`.
+ * A 10,000,000-row period: `--rows 10000000 --shapes cur2-parquet,legacy-csv-gzip`; `--files N` splits each period
+ * into N files instead of the shape's own number (`--files 1`: one file of the whole period, ~1 GB at 10 M rows).
  *
  *   bun scripts/bench.ts --focus [--rows 2000000] [--query-runs 7] [--shapes …] [--explain] [--json]
  *
@@ -55,6 +56,7 @@ const ROWS = Number(flag("--rows", FOCUS ? "2000000" : "1000000"));
 const SHAPES = flag("--shapes", FOCUS ? "legacy-csv-gzip,cur2-parquet" : BENCH_SHAPES.map((b) => b.name).join(",")).split(",");
 for (const name of SHAPES) if (!BENCH_SHAPES.some((b) => b.name === name)) throw new Error(`unknown shape ${name}; shapes: ${BENCH_SHAPES.map((b) => b.name).join(", ")}`);
 const RUNS = Number(flag("--runs", "3"));
+const FILES = args.includes("--files") ? Number(flag("--files", "4")) : undefined;
 const QUERY_RUNS = Number(flag("--query-runs", "7"));
 const EXPLAIN = args.includes("--explain");
 const JSON_OUT = args.includes("--json");
@@ -149,9 +151,12 @@ if (args.includes("--lake")) {
   console.log(JSON_OUT ? JSON.stringify(r, null, 2) : await renderLakeResult(r));
   process.exit(0);
 }
-const shapes = BENCH_SHAPES.filter((b) => SHAPES.includes(b.name));
+const shapes = BENCH_SHAPES.filter((b) => SHAPES.includes(b.name)).map((b) => (FILES ? { ...b, files: FILES } : b));
 const data = [];
-for (const shape of shapes) data.push({ shape, ...(await cached(`${shape.name}-${ROWS}`, (dir) => generateBenchShape({ outDir: dir, shape, rows: ROWS }))) });
+for (const shape of shapes) {
+  const key = `${shape.name}-${ROWS}${FILES ? `-files${FILES}` : ""}`;
+  data.push({ shape, ...(await cached(key, (dir) => generateBenchShape({ outDir: dir, shape, rows: ROWS }))) });
+}
 const many = FOCUS ? undefined : await cached("many-3x24", (dir) => generateManyPeriods({ outDir: dir, exports: 3, periods: 24 }));
 const s3 = await startS3();
 log("uploading to the local S3 server …");
@@ -168,6 +173,7 @@ interface Case {
   files: string[];
   manifest: string;
   compressedBytes: number;
+  largestFileBytes: number;
   rows: number;
   columns: number;
 }
@@ -183,6 +189,7 @@ const cases: Case[] = data.map(({ shape, dir, truth }) => {
     files,
     manifest: join(dir, e.bucket, v.manifestKey),
     compressedBytes: files.reduce((a, f) => a + statSync(f).size, 0),
+    largestFileBytes: Math.max(...files.map((f) => statSync(f).size)),
     rows: v.rows,
     columns: v.columnCount,
   };
@@ -296,6 +303,8 @@ const report = {
       rows: c.rows,
       columns: c.columns,
       compressedMiB: +(c.compressedBytes / 1048576).toFixed(1),
+      files: c.files.length,
+      largestFileMiB: +(c.largestFileBytes / 1048576).toFixed(1),
       duckdbSeconds: +ds.toFixed(2),
       duckdbPeakRssMiB: Math.round(median(r.duckdb.map((m) => m.peakRssMiB))),
       finopsSeconds: +fs.toFixed(2),
@@ -326,6 +335,7 @@ if (JSON_OUT) {
     p.rows.toLocaleString("en-US"),
     p.columns,
     `${p.compressedMiB} MiB`,
+    `${p.files} × ≤ ${Math.round(p.largestFileMiB)} MiB`,
     `${p.duckdbSeconds} s`,
     `${p.duckdbPeakRssMiB} MiB`,
     p.finopsFailed ? `failed ${p.finopsFailed}x` : `${p.finopsSeconds} s`,
@@ -336,7 +346,7 @@ if (JSON_OUT) {
   ]);
   console.log(`medians of ${RUNS} runs (finops peak RSS: the highest); DuckDB alone with its own defaults, same files, fresh process`);
   console.log(
-    renderTable(["shape", "rows", "columns", "compressed", "DuckDB alone", "DuckDB RSS", "finops", "DuckDB/finops", "finops peak RSS", "retried", "peak spool"], rows, { color: false, alignRight: [1, 2, 3, 4, 5, 6, 7, 8, 10] }),
+    renderTable(["shape", "rows", "columns", "compressed", "files", "DuckDB alone", "DuckDB RSS", "finops", "DuckDB/finops", "finops peak RSS", "retried", "peak spool"], rows, { color: false, alignRight: [1, 2, 3, 4, 5, 6, 7, 8, 9, 11] }),
   );
   const n = report.noopRerun;
   console.log(
