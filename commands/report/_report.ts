@@ -1,6 +1,6 @@
 import { Option } from "clipanion";
 import { BaseCommand } from "../../src/command.ts";
-import type { Filters } from "../../src/report/compute.ts";
+import type { ByDimensionOptions, Filters } from "../../src/report/compute.ts";
 import type { AnyReport } from "../../src/report/types.ts";
 import type { Connection } from "../../src/store/duckdb.ts";
 
@@ -19,6 +19,24 @@ export abstract class ReportCommand extends BaseCommand {
   protected async filters(): Promise<Filters> {
     const { parseTagFilter } = await import("../../src/report/compute.ts");
     return { exports: this.exports, accounts: this.accounts, services: this.services, tags: this.tags?.map(parseTagFilter) };
+  }
+
+  /** The options of costs and movers, parsed (bad values and --from after --to are usage errors). */
+  protected async byDimension(o: { by: string; from?: string; to?: string; top: string }): Promise<ByDimensionOptions> {
+    const [{ checkMonthRange, parseCostKind, parseDimension, parseCount }, { parseMonth }] = await Promise.all([
+      import("../../src/report/compute.ts"),
+      import("../../src/config/exports.ts"),
+    ]);
+    const parsed = {
+      cost: parseCostKind(this.cost),
+      by: parseDimension(o.by),
+      from: o.from ? parseMonth(o.from, "--from") : undefined,
+      to: o.to ? parseMonth(o.to, "--to") : undefined,
+      top: parseCount(o.top, "--top"),
+      filters: await this.filters(),
+    };
+    checkMonthRange(parsed.from, parsed.to);
+    return parsed;
   }
 
   /** Run `fn` on the database, opened read-only; waits (and says so) while an import commits. */

@@ -31,17 +31,8 @@ export class ReportCostsCommand extends ReportCommand {
   top = Option.String("--top", "15", { description: "Rows shown; the rest are summed in (other) (default 15)" });
 
   async run(): Promise<number> {
-    const { checkMonthRange, costsReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
-    const { parseMonth } = await import("../../src/config/exports.ts");
-    const o = {
-      cost: parseCostKind(this.cost),
-      by: parseDimension(this.by),
-      from: this.from ? parseMonth(this.from, "--from") : undefined,
-      to: this.to ? parseMonth(this.to, "--to") : undefined,
-      top: parseCount(this.top, "--top"),
-      filters: await this.filters(),
-    };
-    checkMonthRange(o.from, o.to);
+    const { costsReport } = await import("../../src/report/compute.ts");
+    const o = await this.byDimension({ by: this.by, from: this.from, to: this.to, top: this.top });
     await this.print(await this.read((con) => costsReport(con, o)));
     return 0;
   }

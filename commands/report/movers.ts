@@ -22,17 +22,8 @@ export class ReportMoversCommand extends ReportCommand {
   top = Option.String("--top", "10", { description: "Increases and decreases shown, each (default 10)" });
 
   async run(): Promise<number> {
-    const { checkMonthRange, moversReport, parseCostKind, parseDimension, parseCount } = await import("../../src/report/compute.ts");
-    const { parseMonth } = await import("../../src/config/exports.ts");
-    const o = {
-      cost: parseCostKind(this.cost),
-      by: parseDimension(this.by),
-      from: this.from ? parseMonth(this.from, "--from") : undefined,
-      to: this.to ? parseMonth(this.to, "--to") : undefined,
-      top: parseCount(this.top, "--top"),
-      filters: await this.filters(),
-    };
-    checkMonthRange(o.from, o.to);
+    const { moversReport } = await import("../../src/report/compute.ts");
+    const o = await this.byDimension({ by: this.by, from: this.from, to: this.to, top: this.top });
     await this.print(await this.read((con) => moversReport(con, o)));
     return 0;
   }

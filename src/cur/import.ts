@@ -30,6 +30,7 @@ import {
 } from "../store/duckdb.ts";
 import { waitingReaders } from "../store/readers.ts";
 import { cleanExportName, type Period } from "../store/naming.ts";
+import { dropStaleStaging } from "../store/load.ts";
 import { withReadOnly } from "../store/query.ts";
 import { currentPeriods, ensureSchema, finishAttempt, markAbandonedAttempts, registerExport, startAttempt, type CurrentPeriod } from "../store/state.ts";
 import { downloadPeriod } from "./download-period.ts";
@@ -138,6 +139,7 @@ class ImportRun {
       await ensureSchema(db.connection);
       const abandoned = await markAbandonedAttempts(db.connection, this.req.now());
       if (abandoned > 0) this.req.logger.warn(`${abandoned} earlier load attempt(s) had been cut short (crash or kill); recorded as interrupted`);
+      await dropStaleStaging(db.connection);
       // A database imported by a finops before the cost model has periods but no FOCUS views: build them now. If
       // that fails, the import goes on (each period it loads rebuilds its own export's views) and says why.
       try {

@@ -231,15 +231,10 @@ class Columns {
 
   /** The tags of a row as one MAP under tagKey() keys, empty values left out. */
   tags(): string {
-    if (this.flavour === "focus") {
-      if (!this.has("Tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
-      return tagMap(`list_transform(${this.#tagEntries()}, e -> {'key': ${tagKeySql("e.key")}, 'value': e.value})`);
-    }
-    if (this.flavour === "cur2") {
-      if (!this.has("resource_tags")) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
-      // A MAP's keys are unique already: no de-duplication (which costs O(keys²) per row).
-      return uniqueTagMap(this.#tagEntries());
-    }
+    if (this.flavour !== "legacy" && !this.#hasTagMap()) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
+    if (this.flavour === "focus") return tagMap(`list_transform(${this.#tagEntries()}, e -> {'key': ${tagKeySql("e.key")}, 'value': e.value})`);
+    // A MAP's keys are unique already: no de-duplication (which costs O(keys²) per row).
+    if (this.flavour === "cur2") return uniqueTagMap(this.#tagEntries());
     if (this.#tags.length === 0) return "CAST(MAP() AS MAP(VARCHAR, VARCHAR))";
     const values = this.#legacyTagValues();
     const entries = this.#tags.map(({ key }, i) => `{'key': ${literal(key)}, 'value': ${values[i]}}`);
@@ -254,12 +249,8 @@ class Columns {
    * different keys: they are then summed in two rows instead of one, which changes no total.
    */
   tagsKey(): string {
-    let parts: string[];
-    if (this.flavour === "legacy") parts = this.#legacyTagValues();
-    else if (this.has(this.flavour === "cur2" ? "resource_tags" : "Tags")) parts = [this.#tagSource()];
-    else return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
-    if (parts.length === 0) return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
-    return `{'a': hash(${parts.join(", ")}), 'b': hash(${[...parts].reverse().join(", ")}, 'finops')}`;
+    if (this.flavour === "legacy") return hash128(this.#legacyTagValues());
+    return hash128(this.#hasTagMap() ? [this.#tagSource()] : []);
   }
 
   /** Whether a row has no tags (tags() is empty), without building the map. */
@@ -268,14 +259,22 @@ class Columns {
       const values = this.#legacyTagValues();
       return values.length === 0 ? "true" : `COALESCE(${values.join(", ")}) IS NULL`;
     }
-    if (!this.has(this.flavour === "cur2" ? "resource_tags" : "Tags")) return "true";
+    if (!this.#hasTagMap()) return "true";
     return `coalesce(len(${this.#tagEntries()}), 0) = 0`;
+  }
+
+  /** The column a CUR 2.0 (`resource_tags`) or FOCUS (`Tags`) period keeps its tags in. */
+  #tagMapName(): string {
+    return this.flavour === "cur2" ? "resource_tags" : "Tags";
+  }
+
+  #hasTagMap(): boolean {
+    return this.has(this.#tagMapName());
   }
 
   /** The CUR 2.0 `resource_tags` or FOCUS `Tags` column as a MAP. */
   #tagSource(): string {
-    const name = this.flavour === "cur2" ? "resource_tags" : "Tags";
-    const c = this.#byCanonical.get(name)!;
+    const c = this.#byCanonical.get(this.#tagMapName())!;
     return castTo(ident(c.name), c.type, "MAP(VARCHAR, VARCHAR)");
   }
 
@@ -453,12 +452,31 @@ export function usageStartExpr(flavour: Flavour, columns: TableColumn[]): string
   return cols.has(name) ? cols.get(name, "TIMESTAMP") : null;
 }
 
-/** The SELECT of one period table as FOCUS rows, every column of FOCUS_COLUMNS in order. */
-export function periodFocusSelect(opts: { table: string; flavour: Flavour; columns: TableColumn[]; exportName: string }): string {
+interface PeriodOf {
+  table: string;
+  flavour: Flavour;
+  columns: TableColumn[];
+  exportName: string;
+}
+
+/** A period's columns, and each FOCUS column of its rows as an SQL expression (before the cast to its FOCUS type). */
+function periodExprs(opts: PeriodOf): { cols: Columns; exprs: Record<string, string> } {
   const cols = new Columns(opts.flavour, opts.columns);
   const exprs = opts.flavour === "focus" ? focusSelect(cols) : curSelect(cols);
   exprs.x_Export = literal(opts.exportName);
   exprs.x_Flavour = literal(opts.flavour);
+  return { cols, exprs };
+}
+
+/** 128 bits of hash over SQL expressions, as a struct of two UBIGINTs (a group key; see tagsKey and model/summary.ts). */
+export function hash128(parts: string[]): string {
+  if (parts.length === 0) return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
+  return `{'a': hash(${parts.join(", ")}), 'b': hash(${[...parts].reverse().join(", ")}, 'finops')}`;
+}
+
+/** The SELECT of one period table as FOCUS rows, every column of FOCUS_COLUMNS in order. */
+export function periodFocusSelect(opts: PeriodOf): string {
+  const { exprs } = periodExprs(opts);
   const list = FOCUS_COLUMNS.map(([name, type]) => `CAST(${exprs[name] ?? "NULL"} AS ${type}) AS ${ident(name)}`);
   return `SELECT\n  ${list.join(",\n  ")}\nFROM ${opts.table}`;
 }
@@ -470,16 +488,13 @@ export function periodFocusSelect(opts: { table: string; flavour: Flavour; colum
  * the map once per group: with hundreds of tag columns, building every line item's map cost more time and memory
  * than loading the period.
  */
-export function periodSummarySelect(opts: { table: string; flavour: Flavour; columns: TableColumn[]; exportName: string }): {
+export function periodSummarySelect(opts: PeriodOf): {
   table: string;
   column: (name: string) => string;
   tagsKey: string;
   untagged: string;
 } {
-  const cols = new Columns(opts.flavour, opts.columns);
-  const exprs = opts.flavour === "focus" ? focusSelect(cols) : curSelect(cols);
-  exprs.x_Export = literal(opts.exportName);
-  exprs.x_Flavour = literal(opts.flavour);
+  const { cols, exprs } = periodExprs(opts);
   const types = new Map(FOCUS_COLUMNS);
   return {
     table: opts.table,

@@ -9,7 +9,7 @@
  */
 import { ident, type Connection } from "../store/duckdb.ts";
 import type { Period } from "../store/naming.ts";
-import type { periodSummarySelect } from "./focus.ts";
+import { hash128, type periodSummarySelect } from "./focus.ts";
 
 type SummarySelect = ReturnType<typeof periodSummarySelect>;
 
@@ -69,7 +69,7 @@ export async function replaceSummaries(con: Connection, exportName: string, peri
     await con.run(
       `CREATE OR REPLACE TEMP TABLE ${groups} AS
        SELECT CAST(${select.column("ChargePeriodStart")} AS DATE) AS __day,
-              {'a': hash(${dims.join(", ")}), 'b': hash(${[...dims].reverse().join(", ")}, 'finops')} AS __dims,
+              ${hash128(dims)} AS __dims,
               ${select.tagsKey} AS __tags,
               ${measures.map((m, i) => `sum(${m}) AS __m${i}`).join(", ")}, count(*) AS __n, min(rowid) AS __row
        FROM ${select.table} GROUP BY ALL`,

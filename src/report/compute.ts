@@ -169,7 +169,8 @@ function monthRange(first: string, last: string): string[] {
   return out;
 }
 
-export interface CostsOptions {
+/** The options of the reports that look at costs by a dimension over months (costs, movers). */
+export interface ByDimensionOptions {
   cost: CostKind;
   by: Dimension;
   from?: string;
@@ -178,7 +179,7 @@ export interface CostsOptions {
   filters: Filters;
 }
 
-export async function costsReport(con: Connection, o: CostsOptions): Promise<CostsReport> {
+export async function costsReport(con: Connection, o: ByDimensionOptions): Promise<CostsReport> {
   const { months: held, currency } = await scope(con, o.filters);
   const picked = pickMonths(held, o.from, o.to);
   const months = picked.length ? monthRange(picked[0], picked[picked.length - 1]) : [];
@@ -217,16 +218,7 @@ export async function costsReport(con: Connection, o: CostsOptions): Promise<Cos
   return report;
 }
 
-export interface MoversOptions {
-  cost: CostKind;
-  by: Dimension;
-  from?: string;
-  to?: string;
-  top: number;
-  filters: Filters;
-}
-
-export async function moversReport(con: Connection, o: MoversOptions): Promise<MoversReport> {
+export async function moversReport(con: Connection, o: ByDimensionOptions): Promise<MoversReport> {
   const { months: held, currency } = await scope(con, o.filters);
   const to = o.to ?? (o.from ? undefined : held[held.length - 1]);
   const from = o.from ?? (to ? held.filter((m) => m < to).pop() : undefined);

@@ -82,8 +82,11 @@ async function rebuildView(con: Connection, exportName: string, prefix: string):
 /** Tables being loaded are named with this prefix until their period's transaction renames them. */
 export const STAGING_PREFIX = "__staging_";
 
-/** Drop the staging tables a crashed load left (the import holds the database alone, so none is in use). */
-async function dropStaleStaging(con: Connection): Promise<void> {
+/**
+ * Drop the staging tables a crashed load left; once per import, when it opens the database (the import holds it
+ * alone, so none is in use). A load that fails drops its own.
+ */
+export async function dropStaleStaging(con: Connection): Promise<void> {
   const r = await con.runAndReadAll(
     `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND starts_with(table_name, $2)`,
     [DATA_SCHEMA, STAGING_PREFIX],
@@ -102,7 +105,6 @@ export async function loadPeriod(con: Connection, spec: PeriodLoad): Promise<{ r
   spec.signal?.addEventListener("abort", onAbort, { once: true });
   let inTransaction = false;
   try {
-    await dropStaleStaging(con);
     const poll = spec.onProgress
       ? setInterval(() => {
           const pct = Number(con.progress.percentage);
