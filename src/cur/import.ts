@@ -108,6 +108,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class ImportRun {
   #db?: { instance: Instance; connection: Connection; attached: boolean };
+  /** Whether the import said it lets the waiting readers in, since it last attached the database. */
+  #readersToldOf = false;
   #queue: Promise<unknown> = Promise.resolve();
   readonly results: PeriodResult[] = [];
 
@@ -173,13 +175,12 @@ class ImportRun {
     const db = this.#db;
     if (!db || db.attached) return;
     const { database, signal, logger } = this.req;
-    let told = false;
     while (waitingReaders(database).length > 0) {
       if (signal.aborted) throw new InterruptedError();
-      if (!told) logger.info(`letting ${waitingReaders(database).length} reader(s) of the database in`);
-      told = true;
+      this.#tellReadersLetIn();
       await sleep(50);
     }
+    this.#readersToldOf = false;
     await this.retryWhileBusy(() => attachDatabase(db.connection, database, false), {
       waitMs: Number.POSITIVE_INFINITY,
       onWait: () => logger.info(`a reader holds ${database}; waiting for it to finish…`),
@@ -199,8 +200,17 @@ class ImportRun {
   async yieldToReaders(): Promise<void> {
     const db = this.#db;
     if (!db?.attached || waitingReaders(this.req.database).length === 0) return;
+    // Said here, when the database is let go: a reader may be in and out again before attach() looks.
+    this.#tellReadersLetIn();
     await detachDatabase(db.connection);
     db.attached = false;
+  }
+
+  /** Once per letting go of the database: how many readers wait for it. */
+  #tellReadersLetIn(): void {
+    if (this.#readersToldOf) return;
+    this.#readersToldOf = true;
+    this.req.logger.info(`letting ${waitingReaders(this.req.database).length} reader(s) of the database in`);
   }
 
   /** Run `open` until it does not fail for a lock another process holds, for at most `waitMs`. */
