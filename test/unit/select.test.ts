@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { ManifestColumn } from "../../src/cur/manifest.ts";
-import { csvSelect, parquetSelect, periodSelect, type LocalFile, type SelectSpec } from "../../src/cur/select.ts";
+import { CSV_BUFFER_BYTES, csvSelect, parquetSelect, periodSelect, type LocalFile, type SelectSpec } from "../../src/cur/select.ts";
 import { LoadError } from "../../src/store/load.ts";
 
 let dir: string;
@@ -151,6 +151,31 @@ describe("legacy CUR CSV", () => {
     expect(grouped.sql.match(/read_csv\(/g)).toHaveLength(1);
     const [r] = await rows(`SELECT count(*)::INTEGER AS n, sum(lineItem_UnblendedCost) AS cost FROM (${grouped.sql})`);
     expect(r).toEqual({ n: 3, cost: 6.75 });
+  });
+
+  test("a file several CSV buffers long, and a line longer than one megabyte, read whole", async () => {
+    // The reader's buffer is smaller than DuckDB's default (CSV_BUFFER_BYTES): rows that straddle a buffer's edge and
+    // a long line (a tag value of 1.5 MB, under DuckDB's 2 MB line limit) must still read exactly.
+    const header = "identity/LineItemId,lineItem/UsageStartDate,lineItem/UnblendedCost,lineItem/UnblendedRate,resourceTags/user:Name,resourceTags/user:name";
+    const lines = [header];
+    let cents = 0;
+    const n = 300_000;
+    for (let i = 0; i < n; i++) {
+      const c = (i % 997) + 1;
+      cents += c;
+      lines.push(`row-${i}-${"x".repeat(40)},2025-08-01T${String(i % 24).padStart(2, "0")}:00:00Z,${(c / 100).toFixed(2)},0.0104,web-${i % 13},db`);
+    }
+    const long = "t".repeat(1_500_000);
+    lines.push(`long,2025-08-31T23:00:00Z,1.00,,${long},`);
+    cents += 100;
+    const f = csv("legacy-long.csv.gz", lines, true);
+    expect(lines.join("\n").length).toBeGreaterThan(3 * CSV_BUFFER_BYTES);
+    const sel = await csvSelect({ files: [f], columns: LEGACY, flavour: "legacy" });
+    expect(sel.sql).toContain(`buffer_size = ${CSV_BUFFER_BYTES}`);
+    const [r] = await rows(
+      `SELECT count(*)::INTEGER AS n, round(sum(lineItem_UnblendedCost) * 100)::INTEGER AS cents, max(length("resourceTags_user:Name"))::INTEGER AS longest FROM (${sel.sql})`,
+    );
+    expect(r).toEqual({ n: n + 1, cents, longest: long.length });
   });
 
   test("a manifest without types: AWS's documented types for standard columns, text for the rest", async () => {
