@@ -76,12 +76,12 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           // Fewer threads are for the load of a wide period (a block per column and thread); the summaries read the
           // committed table back and group it on every configured thread: 400 columns, 500,000 rows, 400 MB: 31 s on
           // one thread, 17 s on two.
+          // The threads go back only after success: a statement in a transaction that failed is itself refused
+          // ("Current transaction is aborted"), which hid the failure (an out of memory among them, so no retry);
+          // every attempt sets its own threads anyway.
           if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(o.threads)}`);
-          try {
-            await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period);
-          } finally {
-            if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(current.threads)}`);
-          }
+          await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period);
+          if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(current.threads)}`);
           o.log.debug(`${name}: cost model and summaries built in ${((performance.now() - t) / 1000).toFixed(2)} s`);
         },
         beforeCommit: () => verified,
