@@ -89,6 +89,14 @@ describe("bad data fails its period and changes nothing", () => {
     const csv = legacyCsv("2025-09", 3, 1).replace(/,1\n$/, ",twelve dollars\n");
     await expectPeriodFails((c) => put(c, "v2", [csv]), /bad-\d+-00001\.csv\.gz line 4: column "lineItem_UnblendedCost"\. Could not convert string "twelve dollars" to 'DOUBLE'/);
   });
+
+  test("a line longer than DuckDB reads: the message names the file, the line and both sizes, not the line itself", async () => {
+    // 9 MB in one cell: more than the CSV reader's 8 MiB (src/cur/select.ts). The message was DuckDB's first line
+    // alone, "CSV Error on Line: 3", without the file or the reason.
+    const csv = legacyCsv("2025-09", 3, 1).replace("0.0116,1\n", `${"9".repeat(9_000_000)},1\n`);
+    const { r } = await expectPeriodFails((c) => put(c, "v2", [csv]), /bad-\d+-00001\.csv\.gz line \d: a line of 9000\d+ bytes, longer than the 8388608 bytes DuckDB reads as one line/);
+    expect(r.stderr.length).toBeLessThan(5000);
+  });
 });
 
 describe("permanent S3 faults fail the period, not the run", () => {

@@ -77,7 +77,9 @@ function nullstr(flavour: SelectSpec["flavour"]): string {
  * The CSV reader's buffer. DuckDB's default is 16 × max_line_size (32 MiB), and each reading thread holds a few:
  * measured on the benchmark's CUR 2.0 CSV shape (1,000,000 rows, 2 threads), the reader's memory fell from 92 to
  * 32 MiB and DuckDB alone peaked at 400 MiB instead of 606 MiB, no slower; which leaves the memory limit to the
- * table being written. It must stay above max_line_size (2 MB by default), or DuckDB refuses the read.
+ * table being written. DuckDB also takes it as the longest line it reads: a 3 MB line (a row with many long tags),
+ * refused at the default 2 MB, reads; a longer one fails its period with a message naming the file and line
+ * (explainLoadError, src/store/load.ts).
  */
 export const CSV_BUFFER_BYTES = 8 * 1024 * 1024;
 

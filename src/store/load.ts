@@ -60,6 +60,10 @@ export function explainLoadError(err: unknown, files: SourceFile[]): LoadError |
   if (conversion) {
     return new LoadError(`${file ?? "a data file"}${line ? ` line ${line}` : ""}: ${conversion.replace(/^Error when converting column/, "column")}`, err);
   }
+  const long = /Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+) bytes/.exec(text);
+  if (long) {
+    return new LoadError(`${file ?? "a data file"}${line ? ` line ${line}` : ""}: a line of ${long[2]} bytes, longer than the ${long[1]} bytes DuckDB reads as one line`, err);
+  }
   if (/No magic bytes found|too small to be a Parquet file|not a parquet file/i.test(text)) {
     const named = /file '([^']+)'/.exec(text)?.[1] ?? file ?? "a data file";
     return new LoadError(`${named}: not a Parquet file`, err);
