@@ -75,10 +75,9 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           o.log.debug(`${name}: rows in the table after ${((t - started) / 1000).toFixed(2)} s; building the cost model and the reports' summaries`);
           // Fewer threads are for the load of a wide period (a block per column and thread); the summaries read the
           // committed table back and group it on every configured thread: 400 columns, 500,000 rows, 400 MB: 31 s on
-          // one thread, 17 s on two.
-          // The threads go back only after success: a statement in a transaction that failed is itself refused
-          // ("Current transaction is aborted"), which hid the failure (an out of memory among them, so no retry);
-          // every attempt sets its own threads anyway.
+          // one thread, 17 s on two. They go back only after success: in a transaction that failed, DuckDB refuses
+          // the SET too ("Current transaction is aborted"), which hid the failure (and an out of memory from the
+          // retry); every attempt sets its own threads anyway.
           if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(o.threads)}`);
           await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period);
           if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(current.threads)}`);
