@@ -8,19 +8,40 @@ import type { ConsolaInstance } from "consola";
 import type { PausePoint } from "../config/tuning.ts";
 import { InterruptedError, errorMessage } from "../errors.ts";
 import type { ProgressSink } from "../output/progress.ts";
-import { isInvalidated, isOutOfMemory, OutOfMemoryError, type Connection } from "../store/duckdb.ts";
+import { isInvalidated, isOutOfMemory, literal, OutOfMemoryError, type Connection } from "../store/duckdb.ts";
 import { loadPeriod } from "../store/load.ts";
 import { finishAttempt, startAttempt } from "../store/state.ts";
 import { rebuildFocus } from "../model/views.ts";
-import { loadAttempts, memorySizeText, type LoadSettings } from "./load-settings.ts";
+import { loadAttempts, memorySizeText, type FileShape, type LoadSettings } from "./load-settings.ts";
 import { attemptOf, flavourOf, type ImportPlan } from "./plan.ts";
-import { periodSelect } from "./select.ts";
+import { periodSelect, type LocalFile } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
 import { verifyGzipFiles } from "./verify.ts";
 
 async function applySettings(con: Connection, s: LoadSettings): Promise<void> {
   await con.run(`SET threads = ${Math.trunc(s.threads)}`);
   await con.run(`SET memory_limit = '${Math.trunc(s.memoryLimitBytes)}B'`);
+}
+
+/**
+ * What the memory of a load depends on, from the files themselves: for Parquet, the largest row group (compressed
+ * bytes of its column chunks) and how many there are, from the footers (a few KiB per file). A footer DuckDB cannot
+ * read is left to the load, whose error names the file.
+ */
+export async function fileShape(con: Connection, files: LocalFile[]): Promise<FileShape> {
+  if (!files.every((f) => f.format === "parquet")) return { format: "csv" };
+  try {
+    const list = `[${files.map((f) => literal(f.path)).join(", ")}]`;
+    const rows = (
+      await con.runAndReadAll(
+        `SELECT coalesce(max(bytes), 0)::DOUBLE, count(*)::DOUBLE FROM (SELECT sum(total_compressed_size) AS bytes FROM parquet_metadata(${list}) GROUP BY file_name, row_group_id)`,
+      )
+    ).getRows();
+    const [largest, groups] = rows[0] as [number, number];
+    return { format: "parquet", largestRowGroupBytes: largest, rowGroups: groups };
+  } catch {
+    return { format: "parquet", largestRowGroupBytes: 0, rowGroups: Number.POSITIVE_INFINITY };
+  }
 }
 
 export interface LoadSpooledOptions {
@@ -87,14 +108,16 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
       });
     const columns = manifest.columns.length + select.extra.length;
     const configured: LoadSettings = { threads: o.threads, memoryLimitBytes: o.memoryLimitBytes };
-    const attempts = loadAttempts({ columns, ...configured, memoryLimitFromUser: o.memoryLimitFromUser });
+    const shape = await fileShape(o.con, spooled.files);
+    const attempts = loadAttempts({ columns, ...configured, memoryLimitFromUser: o.memoryLimitFromUser, shape });
     let rows: number | undefined;
     try {
       for (const [k, settings] of attempts.entries()) {
         await applySettings(o.con, settings);
         current = settings;
         if (k === 0 && (settings.threads !== configured.threads || settings.memoryLimitBytes !== configured.memoryLimitBytes)) {
-          o.log.debug(`${name}: ${columns} columns: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
+          const groups = shape.format === "parquet" ? `, Parquet row groups up to ${memorySizeText(shape.largestRowGroupBytes)}` : "";
+          o.log.debug(`${name}: ${columns} columns${groups}: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
         }
         try {
           ({ rows } = await load());

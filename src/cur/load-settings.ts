@@ -3,13 +3,20 @@
  * settings it is loaded again with when DuckDB runs out of memory.
  *
  * While DuckDB appends rows to a table, every thread holds a block (256 KiB) per column for the row group it is
- * filling, and a CSV or Parquet reader decodes a row group per thread beside it: the memory a load needs grows with
- * columns x threads. Measured on a 2-core machine (README, Performance): a ~100-column period loads on 2 threads in
- * 224 MB; a 400-column one (300 cost allocation tags) runs out of memory at 224 MB even on one thread and loads on
- * one in 400 MB. So:
- *   1. the first attempt runs on as many threads (up to the configured number) as keep 48 MiB + 1 MiB per column and
- *      thread within FIRST_ATTEMPT_CEILING, with the configured limit raised, up to that ceiling, to what those
- *      threads need (125 columns on two threads get 313 MB; a wide period, 400 columns, gets 400 MB on one);
+ * filling, and the reader beside it holds what it decodes: the memory a load needs grows with columns x threads, and
+ * for Parquet with the row groups the readers hold. Measured on a 2-core machine (README, Performance):
+ *   - CSV: a noisy 125-column CUR 2.0 CSV period runs out of memory on two threads at 200 and 224 MB and loads at
+ *     250–313 MB; a 400-column one (300 cost allocation tags) runs out at 224 MB even on one thread, loads at 400 MB.
+ *     Estimate: 48 MiB + 1 MiB per column and thread.
+ *   - Parquet: 94–125 columns with row groups of 122,880 rows load on two threads at 200 MB as fast as at 313 MB
+ *     (and 60–120 MiB leaner); one 1,000,000-row group of 125 columns (93 MB compressed) runs out at 200 MB and loads at
+ *     224 MB. Estimate: 48 MiB + 0.5 MiB per column and thread + half the largest row group (compressed, from the
+ *     files' Parquet metadata) per reading thread (a row group is read by one thread: at most one per row group).
+ * So:
+ *   1. the first attempt runs on as many threads (up to the configured number) as keep the estimate within
+ *      FIRST_ATTEMPT_CEILING, with the configured limit raised, up to that ceiling, to what those threads need
+ *      (a 125-column CSV on two threads gets 313 MB; a narrow Parquet period keeps 224 MB; a wide CSV period, 400
+ *      columns, gets 400 MB on one thread);
  *   2. out of memory on several threads: again on one;
  *   3. out of memory on one thread with finops' own limit: again with twice the limit, up to a quarter of the
  *      machine's memory (at most 4 GiB). A limit the user set (flag or config) is never raised: they chose it.
@@ -31,36 +38,51 @@ export interface LoadSettingsInput {
   memoryLimitBytes: number;
   /** Whether the user chose the limit (flag or config file): then it is never raised. */
   memoryLimitFromUser: boolean;
+  /** The files' format, and for Parquet what their metadata says about row groups (absent: CSV's estimate). */
+  shape?: FileShape;
   /** Physical memory; the escalation stops at a quarter of it. */
   totalMemoryBytes?: number;
 }
 
+/** What the period's files say that the memory a load needs depends on. */
+export type FileShape =
+  | { format: "csv" }
+  | {
+      format: "parquet";
+      /** Compressed bytes of the largest row group of any file (the sum of its column chunks). */
+      largestRowGroupBytes: number;
+      /** Row groups in all the files: no more threads than these read at once. */
+      rowGroups: number;
+    };
+
 const MiB = 1024 * 1024;
 const BASE_NEED = 48 * MiB;
-const PER_COLUMN_THREAD = 1 * MiB;
+const PER_COLUMN_THREAD = { csv: 1 * MiB, parquet: 0.5 * MiB };
 /** The first attempt stays within this, so that the whole process stays near 512 MiB where the shape allows. */
 export const FIRST_ATTEMPT_CEILING = 400 * 1000 * 1000;
 const ESCALATION_CEILING = 4 * 1024 * MiB;
 
-/** DuckDB's estimate of what one load needs with `threads` threads on a table of `columns` columns. */
-export function loadNeed(columns: number, threads: number): number {
-  return BASE_NEED + columns * threads * PER_COLUMN_THREAD;
+/** The estimate of what one load needs with `threads` threads on a table of `columns` columns from files of `shape`. */
+export function loadNeed(columns: number, threads: number, shape: FileShape = { format: "csv" }): number {
+  if (shape.format === "csv") return BASE_NEED + columns * threads * PER_COLUMN_THREAD.csv;
+  const readers = Math.max(1, Math.min(threads, shape.rowGroups));
+  return BASE_NEED + columns * threads * PER_COLUMN_THREAD.parquet + readers * shape.largestRowGroupBytes * 0.5;
 }
 
 /** The settings of each attempt, in order: the first, then the ones to fall back on after running out of memory. */
 export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
-  const { columns, memoryLimitBytes: configured } = input;
+  const { columns, memoryLimitBytes: configured, shape } = input;
   if (input.memoryLimitFromUser) {
     const first = { threads: input.threads, memoryLimitBytes: configured };
     return input.threads > 1 ? [first, { threads: 1, memoryLimitBytes: configured }] : [first];
   }
   let threads = input.threads;
-  while (threads > 1 && loadNeed(columns, threads) > Math.max(configured, FIRST_ATTEMPT_CEILING)) threads--;
+  while (threads > 1 && loadNeed(columns, threads, shape) > Math.max(configured, FIRST_ATTEMPT_CEILING)) threads--;
   // The limit rises to what the chosen threads need (whole MB), up to the ceiling. It used to rise only where even one
   // thread needed more than the configured limit, so a noisy 125-column CUR 2.0 CSV period (need on two threads:
   // 313 MB) ran out of memory at 224 MB on two threads and was loaded again on one: 17.5 s and 550 MiB RSS, against
   // 11.0 s and 541 MiB at 313 MB on two (README, Performance). A 94-column legacy CSV gets 248 MB (RSS 457 → 471 MiB).
-  const need = Math.ceil(loadNeed(columns, threads) / 1e6) * 1e6;
+  const need = Math.ceil(loadNeed(columns, threads, shape) / 1e6) * 1e6;
   const firstLimit = Math.max(configured, Math.min(need, Math.max(configured, FIRST_ATTEMPT_CEILING)));
   const attempts: LoadSettings[] = [{ threads, memoryLimitBytes: firstLimit }];
   if (threads > 1) attempts.push({ threads: 1, memoryLimitBytes: firstLimit });

@@ -46,6 +46,41 @@ describe("load settings chosen from the period's columns", () => {
   });
 });
 
+describe("load settings chosen from a Parquet period's row groups", () => {
+  const parquet = (largestRowGroupBytes: number, rowGroups: number) => ({ format: "parquet" as const, largestRowGroupBytes, rowGroups });
+
+  test("narrow Parquet with row groups of 122,880 rows keeps the configured limit on every thread", () => {
+    // 94-125 columns, ~12 MB row groups: loaded on two threads at 200 MB as fast as at 313 MB and 60-120 MiB leaner
+    const attempts = loadAttempts({ ...base, columns: 125, shape: parquet(12e6, 32) });
+    expect(attempts[0]).toEqual({ threads: 2, memoryLimitBytes: 224e6 });
+    expect(attempts[1]).toEqual({ threads: 1, memoryLimitBytes: 224e6 });
+    expect(loadNeed(125, 2, parquet(12e6, 32))).toBeLessThan(loadNeed(125, 2));
+  });
+
+  test("one 1,000,000-row group (93 MB compressed) is read by one thread: the limit rises past 224 MB, not to CSV's 313 MB", () => {
+    // measured: out of memory at 200 MB on two threads and on one, loaded at 224 MB
+    const attempts = loadAttempts({ ...base, columns: 125, shape: parquet(93e6, 1) });
+    expect(attempts[0].threads).toBe(2);
+    expect(attempts[0].memoryLimitBytes).toBe(228e6);
+    expect(loadNeed(125, 2, parquet(93e6, 1))).toBe(loadNeed(125, 1, parquet(93e6, 1)) + 125 * 0.5 * 1024 ** 2);
+  });
+
+  test("several large row groups count once per reading thread", () => {
+    expect(loadNeed(125, 2, parquet(93e6, 4)) - loadNeed(125, 2, parquet(93e6, 1))).toBe(93e6 * 0.5);
+  });
+
+  test("a footer that could not be read falls back to the per-column estimate", () => {
+    expect(loadNeed(125, 2, parquet(0, Number.POSITIVE_INFINITY))).toBe(48 * 1024 ** 2 + 125 * 2 * 0.5 * 1024 ** 2);
+  });
+
+  test("a limit the user chose is kept for Parquet too", () => {
+    expect(loadAttempts({ ...base, columns: 125, memoryLimitBytes: 150e6, memoryLimitFromUser: true, shape: parquet(93e6, 1) })[0]).toEqual({
+      threads: 2,
+      memoryLimitBytes: 150e6,
+    });
+  });
+});
+
 describe("memory sizes in DuckDB's units", () => {
   test.each([
     ["224MB", 224e6],
