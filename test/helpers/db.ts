@@ -1,4 +1,9 @@
 /** Reading a finops database in tests: what a user would check (rows, cost sums, state). */
+import { afterAll, beforeAll } from "bun:test";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { openDatabase } from "../../src/store/duckdb.ts";
 
 export async function query(db: string, sql: string, params: (string | number | null)[] = []): Promise<Record<string, unknown>[]> {
@@ -48,4 +53,24 @@ export async function duckdbAlone<T = Record<string, unknown>>(sql: string): Pro
     con.closeSync();
     instance.closeSync();
   }
+}
+
+/**
+ * A real in-memory DuckDB and an empty scratch folder for the tests of one file: opened before them, closed and
+ * removed after. Read `con` and `dir` inside the tests (they are set once the file's tests start).
+ */
+export function scratchDuckDB(prefix: string): { readonly con: DuckDBConnection; readonly dir: string } {
+  const s = {} as { con: DuckDBConnection; dir: string; instance: DuckDBInstance };
+  beforeAll(async () => {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    s.dir = mkdtempSync(join(tmpdir(), prefix));
+    s.instance = await DuckDBInstance.create(":memory:");
+    s.con = await s.instance.connect();
+  });
+  afterAll(() => {
+    s.con?.closeSync();
+    s.instance?.closeSync();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }

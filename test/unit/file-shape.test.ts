@@ -3,34 +3,19 @@
  * Parquet files written here by a real in-memory DuckDB: the largest row group's compressed bytes and the number of
  * row groups, CSV as CSV, and a file that is not Parquet left to the load.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileShape } from "../../src/cur/load-period.ts";
 import type { LocalFile } from "../../src/cur/select.ts";
+import { scratchDuckDB } from "../helpers/db.ts";
 
-let dir: string;
-let instance: DuckDBInstance;
-let con: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "finops-shape-"));
-  instance = await DuckDBInstance.create(":memory:");
-  con = await instance.connect();
-});
-
-afterAll(() => {
-  con?.closeSync();
-  instance?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDuckDB("finops-shape-");
 
 /** A Parquet file of `rows` rows of random text (incompressible) in row groups of `groupRows`. */
 async function parquet(name: string, rows: number, groupRows: number): Promise<LocalFile> {
-  const path = join(dir, name);
-  await con.run(
+  const path = join(scratch.dir, name);
+  await scratch.con.run(
     `COPY (SELECT i AS id, md5(i::VARCHAR) AS resource FROM range(${rows}) t(i)) TO '${path}' (FORMAT parquet, ROW_GROUP_SIZE ${groupRows})`,
   );
   return { path, source: `s3://bucket/period/${name}`, format: "parquet", gzip: false };
@@ -39,7 +24,7 @@ async function parquet(name: string, rows: number, groupRows: number): Promise<L
 test("Parquet: the largest row group of any file, and all the row groups", async () => {
   const small = await parquet("small.parquet", 10_000, 2_048);
   const large = await parquet("large.parquet", 200_000, 200_000);
-  const shape = await fileShape(con, [small, large]);
+  const shape = await fileShape(scratch.con, [small, large]);
   if (shape.format !== "parquet") throw new Error("expected a Parquet shape");
   // 200,000 md5 strings (32 bytes each, incompressible) and ids: one row group of at least 6.4 MB, within the file
   expect(shape.largestRowGroupBytes).toBeGreaterThan(6.4e6);
@@ -49,15 +34,15 @@ test("Parquet: the largest row group of any file, and all the row groups", async
 });
 
 test("CSV files are CSV's shape", async () => {
-  const path = join(dir, "a.csv");
+  const path = join(scratch.dir, "a.csv");
   writeFileSync(path, "a,b\n1,2\n");
-  expect(await fileShape(con, [{ path, source: "s3://bucket/a.csv", format: "csv", gzip: false }])).toEqual({ format: "csv" });
+  expect(await fileShape(scratch.con, [{ path, source: "s3://bucket/a.csv", format: "csv", gzip: false }])).toEqual({ format: "csv" });
 });
 
 test("a footer DuckDB cannot read leaves the estimate to the columns, and the error to the load", async () => {
-  const path = join(dir, "broken.parquet");
+  const path = join(scratch.dir, "broken.parquet");
   writeFileSync(path, "not a parquet file");
-  expect(await fileShape(con, [{ path, source: "s3://bucket/broken.parquet", format: "parquet", gzip: false }])).toEqual({
+  expect(await fileShape(scratch.con, [{ path, source: "s3://bucket/broken.parquet", format: "parquet", gzip: false }])).toEqual({
     format: "parquet",
     largestRowGroupBytes: 0,
     rowGroups: Number.POSITIVE_INFINITY,

@@ -2,42 +2,27 @@
  * The SELECT that reads a period's files (src/cur/select.ts), built over small CSV and Parquet files written here and
  * run in a real in-memory DuckDB: column names, types, values read by header name, map columns, and the errors.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { ManifestColumn } from "../../src/cur/manifest.ts";
 import { CSV_BUFFER_BYTES, csvSelect, parquetSelect, periodSelect, type LocalFile, type SelectSpec } from "../../src/cur/select.ts";
 import { LoadError } from "../../src/store/load.ts";
+import { scratchDuckDB } from "../helpers/db.ts";
 
-let dir: string;
-let instance: DuckDBInstance;
-let con: DuckDBConnection;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "finops-select-"));
-  instance = await DuckDBInstance.create(":memory:");
-  con = await instance.connect();
-});
-
-afterAll(() => {
-  con?.closeSync();
-  instance?.closeSync();
-  rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDuckDB("finops-select-");
 
 /** A CSV file in the temporary folder (gzip-compressed when `gzip`), as the spool leaves it. */
 function csv(name: string, lines: string[], gzip = false): LocalFile {
-  const path = join(dir, name);
+  const path = join(scratch.dir, name);
   const text = `${lines.join("\n")}\n`;
   writeFileSync(path, gzip ? gzipSync(text) : text);
   return { path, source: `s3://bucket/period/${name}`, format: "csv", gzip };
 }
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return (await con.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  return (await scratch.con.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
 
 /** Column name → DuckDB type of the SELECT's result. */
@@ -286,7 +271,7 @@ describe("CSV headers that do not match the manifest", () => {
   });
 
   test("an empty file: a LoadError saying it has no header line", async () => {
-    const path = join(dir, "empty.csv");
+    const path = join(scratch.dir, "empty.csv");
     writeFileSync(path, "");
     const err = await rejection(csvSelect({ files: [{ path, source: "s3://bucket/period/empty.csv", format: "csv", gzip: false }], columns: LEGACY, flavour: "legacy" }));
     expect(err).toBeInstanceOf(LoadError);
@@ -310,10 +295,10 @@ describe("periodSelect and Parquet", () => {
   });
 
   test("Parquet files are read together by name; a column missing from one file is NULL there", async () => {
-    const p1 = join(dir, "part-1.parquet");
-    const p2 = join(dir, "part-2.parquet");
-    await con.run(`COPY (SELECT 'p1' AS id, 1.5::DOUBLE AS line_item_unblended_cost, 'x' AS only_in_first) TO '${p1}' (FORMAT parquet)`);
-    await con.run(`COPY (SELECT 2.25::DOUBLE AS line_item_unblended_cost, 'p2' AS id) TO '${p2}' (FORMAT parquet)`);
+    const p1 = join(scratch.dir, "part-1.parquet");
+    const p2 = join(scratch.dir, "part-2.parquet");
+    await scratch.con.run(`COPY (SELECT 'p1' AS id, 1.5::DOUBLE AS line_item_unblended_cost, 'x' AS only_in_first) TO '${p1}' (FORMAT parquet)`);
+    await scratch.con.run(`COPY (SELECT 2.25::DOUBLE AS line_item_unblended_cost, 'p2' AS id) TO '${p2}' (FORMAT parquet)`);
     const files: LocalFile[] = [p1, p2].map((path) => ({ path, source: path, format: "parquet", gzip: false }));
     const sel = await periodSelect({ files, columns: [], flavour: "cur2" });
     expect(sel).toEqual(parquetSelect(files));
