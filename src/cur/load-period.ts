@@ -108,7 +108,8 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
       });
     const columns = manifest.columns.length + select.extra.length;
     const configured: LoadSettings = { threads: o.threads, memoryLimitBytes: o.memoryLimitBytes };
-    const shape = await fileShape(o.con, spooled.files);
+    // A limit the user chose is kept as it is: their files' footers are not read for it.
+    const shape = o.memoryLimitFromUser ? undefined : await fileShape(o.con, spooled.files);
     const attempts = loadAttempts({ columns, ...configured, memoryLimitFromUser: o.memoryLimitFromUser, shape });
     let rows: number | undefined;
     try {
@@ -116,7 +117,7 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
         await applySettings(o.con, settings);
         current = settings;
         if (k === 0 && (settings.threads !== configured.threads || settings.memoryLimitBytes !== configured.memoryLimitBytes)) {
-          const groups = shape.format === "parquet" ? `, Parquet row groups up to ${memorySizeText(shape.largestRowGroupBytes)}` : "";
+          const groups = shape?.format === "parquet" ? `, Parquet row groups up to ${memorySizeText(shape.largestRowGroupBytes)}` : "";
           o.log.debug(`${name}: ${columns} columns${groups}: loading on ${settings.threads} thread(s) with ${memorySizeText(settings.memoryLimitBytes)}`);
         }
         try {

@@ -58,6 +58,8 @@ export type FileShape =
 const MiB = 1024 * 1024;
 const BASE_NEED = 48 * MiB;
 const PER_COLUMN_THREAD = { csv: 1 * MiB, parquet: 0.5 * MiB };
+/** The share of its largest row group (compressed) that each thread reading a Parquet file is counted for. */
+const ROW_GROUP_SHARE = 0.5;
 /** The first attempt stays within this, so that the whole process stays near 512 MiB where the shape allows. */
 export const FIRST_ATTEMPT_CEILING = 400 * 1000 * 1000;
 const ESCALATION_CEILING = 4 * 1024 * MiB;
@@ -66,7 +68,7 @@ const ESCALATION_CEILING = 4 * 1024 * MiB;
 export function loadNeed(columns: number, threads: number, shape: FileShape = { format: "csv" }): number {
   if (shape.format === "csv") return BASE_NEED + columns * threads * PER_COLUMN_THREAD.csv;
   const readers = Math.max(1, Math.min(threads, shape.rowGroups));
-  return BASE_NEED + columns * threads * PER_COLUMN_THREAD.parquet + readers * shape.largestRowGroupBytes * 0.5;
+  return BASE_NEED + columns * threads * PER_COLUMN_THREAD.parquet + readers * shape.largestRowGroupBytes * ROW_GROUP_SHARE;
 }
 
 /** The settings of each attempt, in order: the first, then the ones to fall back on after running out of memory. */
