@@ -24,12 +24,13 @@ async function applySettings(con: Connection, s: LoadSettings): Promise<void> {
 }
 
 /**
- * What the memory of a load depends on, from the files themselves: for Parquet, the largest row group (compressed
- * bytes of its column chunks) and how many there are, from the footers (a few KiB per file). A footer DuckDB cannot
+ * What the memory of a load depends on, from the files themselves: for CSV, how many columns are read from JSON
+ * into a MAP (`types`, the CSV SELECT's); for Parquet, the largest row group (compressed bytes of its column chunks)
+ * and how many there are, from the footers (a few KiB per file). A footer DuckDB cannot
  * read is left to the load, whose error names the file.
  */
-export async function fileShape(con: Connection, files: LocalFile[]): Promise<FileShape> {
-  if (!files.every((f) => f.format === "parquet")) return { format: "csv" };
+export async function fileShape(con: Connection, files: LocalFile[], types: Map<string, string> = new Map()): Promise<FileShape> {
+  if (!files.every((f) => f.format === "parquet")) return { format: "csv", mapColumns: [...types.values()].filter((t) => t.startsWith("MAP")).length };
   try {
     const list = `[${files.map((f) => literal(f.path)).join(", ")}]`;
     const rows = (
@@ -109,7 +110,7 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
     const columns = manifest.columns.length + select.extra.length;
     const configured: LoadSettings = { threads: o.threads, memoryLimitBytes: o.memoryLimitBytes };
     // A limit the user chose is kept as it is: their files' footers are not read for it.
-    const shape = o.memoryLimitFromUser ? undefined : await fileShape(o.con, spooled.files);
+    const shape = o.memoryLimitFromUser ? undefined : await fileShape(o.con, spooled.files, select.types);
     const attempts = loadAttempts({ columns, ...configured, memoryLimitFromUser: o.memoryLimitFromUser, shape });
     let rows: number | undefined;
     try {

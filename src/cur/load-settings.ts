@@ -5,9 +5,14 @@
  * While DuckDB appends rows to a table, every thread holds a block (256 KiB) per column for the row group it is
  * filling, and the reader beside it holds what it decodes: the memory a load needs grows with columns x threads, and
  * for Parquet with the row groups the readers hold. Measured on a 2-core machine (README, Performance):
- *   - CSV: a noisy 125-column CUR 2.0 CSV period runs out of memory on two threads at 200 and 224 MB and loads at
- *     250–313 MB; a 400-column one (300 cost allocation tags) runs out at 224 MB even on one thread, loads at 400 MB.
- *     Estimate: 48 MiB + 1 MiB per column and thread.
+ *   - CSV: a noisy 125-column CUR 2.0 CSV period (4 MAP columns read from JSON text) runs out of memory on two
+ *     threads at 224, 240 and 262 MB, once in five runs at 313 MB (the other four: 12.4–15.3 s, 488–599 MiB RSS),
+ *     never at 350 MB (12.8–13.9 s, 492–511 MiB); a 97-column legacy one loads on two at 230 MB (9.4–9.9 s,
+ *     368–376 MiB); a 400-column legacy one (300 cost allocation tags) runs out at once at 250 MB on one thread and at
+ *     400 MB on two (each thread's first blocks: ~0.5 MiB per column), and loads on one at 300 MB (29.0 s, 434 MiB
+ *     RSS) as fast as at 400 MB (29.8 s, 559 MiB). Estimate: 48 MiB + per thread 32 MiB (the CSV reader's buffers)
+ *     + 0.55 MiB per column + 10.5 MiB per MAP column. (It was 48 MiB + 1 MiB per column and thread: 313 MB for the
+ *     CUR 2.0 CSV, 400 MB for the wide legacy one.)
  *   - Parquet: 94–125 columns with row groups of 122,880 rows load on two threads at 200 MB as fast as at 313 MB
  *     (and 60–120 MiB leaner); one 1,000,000-row group of 125 columns (93 MB compressed) runs out at 200 MB and loads at
  *     224 MB. Estimate: 48 MiB + 0.5 MiB per column and thread + half the largest row group (compressed, from the
@@ -15,8 +20,8 @@
  * So:
  *   1. the first attempt runs on as many threads (up to the configured number) as keep the estimate within
  *      FIRST_ATTEMPT_CEILING, with the configured limit raised, up to that ceiling, to what those threads need
- *      (a 125-column CSV on two threads gets 313 MB; a narrow Parquet period keeps 224 MB; a wide CSV period, 400
- *      columns, gets 400 MB on one thread);
+ *      (a 125-column CUR 2.0 CSV on two threads gets 350 MB, a 97-column legacy CSV 230 MB; a narrow Parquet
+ *      period keeps 224 MB; a wide legacy CSV period, 400 columns, gets 313 MB on one thread);
  *   2. out of memory on several threads: again on one;
  *   3. out of memory on one thread with finops' own limit: again with twice the limit, up to a quarter of the
  *      machine's memory (at most 4 GiB). A limit the user set (flag or config) is never raised: they chose it.
@@ -46,7 +51,11 @@ export interface LoadSettingsInput {
 
 /** What the period's files say that the memory a load needs depends on. */
 export type FileShape =
-  | { format: "csv" }
+  | {
+      format: "csv";
+      /** Columns read from JSON text into a MAP (CUR 2.0 CSV's product, resource_tags, …). */
+      mapColumns?: number;
+    }
   | {
       format: "parquet";
       /** Compressed bytes of the largest row group of any file (the sum of its column chunks). */
@@ -57,7 +66,11 @@ export type FileShape =
 
 const MiB = 1024 * 1024;
 const BASE_NEED = 48 * MiB;
-const PER_COLUMN_THREAD = { csv: 1 * MiB, parquet: 0.5 * MiB };
+const PER_COLUMN_THREAD = { csv: 0.55 * MiB, parquet: 0.5 * MiB };
+/** What each thread reading CSV holds besides its columns' blocks: the reader's buffers (CSV_BUFFER_BYTES, src/cur/select.ts). */
+const CSV_PER_THREAD = 32 * MiB;
+/** A MAP column read from CSV, per thread: its JSON parsed and its entries, a list of every row group's maps. */
+const CSV_PER_MAP_THREAD = 10.5 * MiB;
 /** The share of its largest row group (compressed) that each thread reading a Parquet file is counted for. */
 const ROW_GROUP_SHARE = 0.5;
 /** The first attempt stays within this, so that the whole process stays near 512 MiB where the shape allows. */
@@ -66,7 +79,7 @@ const ESCALATION_CEILING = 4 * 1024 * MiB;
 
 /** The estimate of what one load needs with `threads` threads on a table of `columns` columns from files of `shape`. */
 export function loadNeed(columns: number, threads: number, shape: FileShape = { format: "csv" }): number {
-  if (shape.format === "csv") return BASE_NEED + columns * threads * PER_COLUMN_THREAD.csv;
+  if (shape.format === "csv") return BASE_NEED + threads * (CSV_PER_THREAD + columns * PER_COLUMN_THREAD.csv + (shape.mapColumns ?? 0) * CSV_PER_MAP_THREAD);
   const readers = Math.max(1, Math.min(threads, shape.rowGroups));
   return BASE_NEED + columns * threads * PER_COLUMN_THREAD.parquet + readers * shape.largestRowGroupBytes * ROW_GROUP_SHARE;
 }
@@ -83,7 +96,7 @@ export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
   // The limit rises to what the chosen threads need (whole MB), up to the ceiling. It used to rise only where even one
   // thread needed more than the configured limit, so a noisy 125-column CUR 2.0 CSV period (need on two threads:
   // 313 MB) ran out of memory at 224 MB on two threads and was loaded again on one: 17.5 s and 550 MiB RSS, against
-  // 11.0 s and 541 MiB at 313 MB on two (README, Performance). A 94-column legacy CSV gets 248 MB (RSS 457 → 471 MiB).
+  // 11.0 s and 541 MiB at 313 MB on two (README, Performance).
   const need = Math.ceil(loadNeed(columns, threads, shape) / 1e6) * 1e6;
   const firstLimit = Math.max(configured, Math.min(need, Math.max(configured, FIRST_ATTEMPT_CEILING)));
   const attempts: LoadSettings[] = [{ threads, memoryLimitBytes: firstLimit }];

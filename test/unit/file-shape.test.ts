@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileShape } from "../../src/cur/load-period.ts";
-import type { LocalFile } from "../../src/cur/select.ts";
+import { periodSelect, type LocalFile } from "../../src/cur/select.ts";
 import { scratchDuckDB } from "../helpers/db.ts";
 
 const scratch = scratchDuckDB("finops-shape-");
@@ -33,10 +33,16 @@ test("Parquet: the largest row group of any file, and all the row groups", async
   expect(shape.rowGroups).toBe(6);
 });
 
-test("CSV files are CSV's shape", async () => {
+test("CSV files are CSV's shape, with the columns read from JSON into a MAP counted", async () => {
   const path = join(scratch.dir, "a.csv");
   writeFileSync(path, "a,b\n1,2\n");
-  expect(await fileShape(scratch.con, [{ path, source: "s3://bucket/a.csv", format: "csv", gzip: false }])).toEqual({ format: "csv" });
+  expect(await fileShape(scratch.con, [{ path, source: "s3://bucket/a.csv", format: "csv", gzip: false }])).toEqual({ format: "csv", mapColumns: 0 });
+  // a CUR 2.0 CSV: product and resource_tags are JSON text loaded as MAPs (src/cur/types.ts)
+  const cur2 = join(scratch.dir, "cur2.csv");
+  writeFileSync(cur2, 'line_item_unblended_cost,product,resource_tags\n1.5,"{""region"":""us-east-1""}","{""user_team"":""a""}"\n');
+  const file: LocalFile = { path: cur2, source: "s3://bucket/cur2.csv", format: "csv", gzip: false };
+  const select = await periodSelect({ files: [file], columns: [], flavour: "cur2" });
+  expect(await fileShape(scratch.con, [file], select.types)).toEqual({ format: "csv", mapColumns: 2 });
 });
 
 test("a footer DuckDB cannot read leaves the estimate to the columns, and the error to the load", async () => {
