@@ -119,6 +119,35 @@ describe("an import builds the cost model of a database written before it", () =
     expect(backfillLines(stderr)).toEqual(["[info] building the cost model for 1 export written by an older finops"]);
     expect(await costModel()).toEqual(before);
   });
+
+  test("reports' summaries written with a MAP of tags per row (before finops.daily_tags) → the reports say what to do; a no-op import rebuilds them as they were", async () => {
+    const summaries = async () => ({
+      daily: await query(db, "SELECT export, billing_period, sum(line_items)::BIGINT AS items, round(sum(EffectiveCost), 9) AS effective, count(x_TagSet)::BIGINT AS tagged FROM finops.daily_costs GROUP BY ALL ORDER BY ALL"),
+      tags: await query(db, "SELECT export, billing_period, key, count(*)::BIGINT AS sets FROM finops.daily_tags GROUP BY ALL ORDER BY ALL"),
+    });
+    const tagsReport = async () => {
+      const r = await runInProcess(["report", "tags", "-c", cfg, "--json"], { env: cleanEnv(server.s3.env), cwd: work });
+      return { ...r, report: r.exitCode === 0 ? JSON.parse(r.stdout) : undefined };
+    };
+    const fresh = await summaries();
+    const report = await tagsReport();
+    expect(report.exitCode).toBe(0);
+    expect(fresh.tags.length).toBeGreaterThan(0);
+    expect(report.report.keys.length).toBeGreaterThan(0);
+
+    await alter("ALTER TABLE finops.daily_costs DROP COLUMN x_TagSet; ALTER TABLE finops.daily_costs ADD COLUMN Tags MAP(VARCHAR, VARCHAR); DROP TABLE finops.daily_tags;");
+    const old = await tagsReport();
+    expect(old.exitCode).toBe(1);
+    expect(old.stderr).toContain("the reports' summaries in this database were written by an older finops");
+    expect(old.stderr).toContain("finops aws import-cur");
+
+    const { stderr, outcomes } = await importAll();
+    expect(outcomes.every((o) => o === "up to date")).toBe(true);
+    expect(backfillLines(stderr)).toEqual([`[info] building the cost model for ${truth.exports.length} exports written by an older finops`]);
+    expect(await summaries()).toEqual(fresh);
+    expect((await tagsReport()).report).toEqual(report.report);
+    expect(await costModel()).toEqual(before);
+  });
 });
 
 describe("priority: only the config sets it", () => {

@@ -122,6 +122,7 @@ describe("names cannot change the SQL", () => {
       `aws_billing.${prefix}_2025_08`,
       "finops.columns",
       "finops.daily_costs",
+      "finops.daily_tags",
       "finops.exports",
       "finops.focus_accounts",
       "finops.loads",
@@ -131,6 +132,11 @@ describe("names cannot change the SQL", () => {
     // the cost model reads the same names: the export's FOCUS view, its x_Export and its tag keys
     const [focus] = await query(db, `SELECT count(*)::INT AS n, any_value(x_Export) AS e, sum(BilledCost) AS billed, max(cardinality(Tags))::INT AS tags FROM focus."${prefix}"`);
     expect(focus).toEqual({ n: 2, e: NAME, billed: 4, tags: NASTY.length });
+    // and the reports' summaries: the same keys, each tag set's tags as rows (unpivoted under the keys as names)
+    const [summary] = await query(db, "SELECT count(DISTINCT key)::INT AS keys, list(DISTINCT value ORDER BY value) FILTER (WHERE value = '値') AS v FROM finops.daily_tags");
+    const [viewKeys] = await query(db, `SELECT count(DISTINCT k)::INT AS keys FROM (SELECT unnest(map_keys(Tags)) AS k FROM focus."${prefix}")`);
+    expect(summary).toEqual({ keys: NASTY.length, v: ["値"] });
+    expect(viewKeys).toEqual({ keys: NASTY.length });
     const cols = await query(db, "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'aws_billing' AND table_name = $1 ORDER BY column_index", [`${prefix}_2025_08`]);
     expect(cols.map((c) => c.column_name)).toEqual(["identity_LineItemId", "lineItem_UnblendedCost", ...NASTY.map((t) => `resourceTags_${t}`)]);
     const [row] = await query(db, `SELECT "resourceTags_user:it's""; DROP TABLE finops.loads; --" AS a, "resourceTags_user:名前" AS b, "resourceTags_user:a,b" AS c, sum("lineItem_UnblendedCost") OVER () AS total FROM aws_billing."${prefix}" ORDER BY "identity_LineItemId" LIMIT 1`);

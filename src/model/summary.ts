@@ -1,6 +1,7 @@
 /**
  * What the reports read: per export and period, the period's FOCUS rows summed per UTC day and per report dimension
- * (`finops.daily_costs`), and its untagged resources (`finops.untagged_resources`). Both are written in the
+ * (`finops.daily_costs`), each distinct set of tags those rows carry as one row per tag (`finops.daily_tags`, joined
+ * on `x_TagSet`), and its untagged resources (`finops.untagged_resources`). All are written in the
  * transaction that replaces the period (model/views.ts), so they always match the period's current version, and
  * reports over years of hourly line items read thousands of rows instead of millions.
  *
@@ -14,6 +15,7 @@ import { hash128, type periodSummarySelect } from "./focus.ts";
 type SummarySelect = ReturnType<typeof periodSummarySelect>;
 
 export const DAILY_COSTS = `${ident("finops")}.${ident("daily_costs")}`;
+export const DAILY_TAGS = `${ident("finops")}.${ident("daily_tags")}`;
 export const UNTAGGED_RESOURCES = `${ident("finops")}.${ident("untagged_resources")}`;
 
 /** The summed measures, in the order the reports name them (report --cost). */
@@ -31,15 +33,23 @@ const DIMENSIONS: [string, string][] = [
   ["ChargeCategory", "VARCHAR"],
   ["ChargeFrequency", "VARCHAR"],
   ["x_UsageType", "VARCHAR"],
-  ["Tags", "MAP(VARCHAR, VARCHAR)"],
 ];
+
+/**
+ * The column of daily_costs naming a row's set of tags in daily_tags (128 bits of hash over the tags, model/focus.ts
+ * tagsKey: the same tags in every period and export it appears in), NULL where the row has no tags.
+ */
+export const TAG_SET = "x_TagSet";
 
 export async function ensureSummaryTables(con: Connection): Promise<void> {
   const measures = MEASURES.map((m) => `${ident(m)} DOUBLE`).join(", ");
   await con.run(`
     CREATE TABLE IF NOT EXISTS ${DAILY_COSTS} (
       export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, ChargeDay DATE,
-      ${DIMENSIONS.map(([n, t]) => `${ident(n)} ${t}`).join(", ")}, ${measures}, line_items BIGINT);
+      ${DIMENSIONS.map(([n, t]) => `${ident(n)} ${t}`).join(", ")}, ${ident(TAG_SET)} UHUGEINT, ${measures}, line_items BIGINT);
+    CREATE TABLE IF NOT EXISTS ${DAILY_TAGS} (
+      export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, ${ident(TAG_SET)} UHUGEINT NOT NULL,
+      key VARCHAR NOT NULL, value VARCHAR NOT NULL);
     CREATE TABLE IF NOT EXISTS ${UNTAGGED_RESOURCES} (
       export VARCHAR NOT NULL, billing_period VARCHAR NOT NULL, x_Export VARCHAR, BillingAccountId VARCHAR,
       BillingPeriodStart TIMESTAMP, BillingCurrency VARCHAR, ResourceId VARCHAR, ServiceName VARCHAR,
@@ -47,42 +57,85 @@ export async function ensureSummaryTables(con: Connection): Promise<void> {
 }
 
 /**
+ * Whether the database's daily_costs was written by a finops that kept each row's tags as a MAP (`Tags`) instead of
+ * naming its set of tags in daily_tags: the reports cannot read it, and the next import rebuilds it
+ * (model/views.ts, rebuildMissingFocus).
+ */
+export async function summariesOutdated(con: Connection): Promise<boolean> {
+  const r = await con.runAndReadAll(
+    `SELECT count(*) FILTER (WHERE column_name = 'Tags'), count(*) FILTER (WHERE column_name = $1)
+     FROM duckdb_columns() WHERE schema_name = 'finops' AND table_name = 'daily_costs'`,
+    [TAG_SET],
+  );
+  const [mapColumns, setColumns] = r.getRows()[0].map(Number);
+  return mapColumns > 0 || (setColumns === 0 && (await tableExists(con, "daily_costs")));
+}
+
+/** Drop the summaries written by an older finops (summariesOutdated), to be rebuilt in the same transaction. */
+export async function dropOutdatedSummaries(con: Connection): Promise<void> {
+  for (const t of [DAILY_COSTS, DAILY_TAGS, UNTAGGED_RESOURCES]) await con.run(`DROP TABLE IF EXISTS ${t}`);
+  await ensureSummaryTables(con);
+}
+
+async function tableExists(con: Connection, name: string): Promise<boolean> {
+  const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = $1", [name]);
+  return Number(r.getRows()[0][0]) > 0;
+}
+
+/**
  * Replace the summaries of one export's period from its summary expressions (model/focus.ts, periodSummarySelect).
  *
- * daily_costs is built in two steps, so that a period whose every line item has its own set of hundreds of tags
- * (each group then a line item) fits in the memory a load is given: first the sums per day, per 128-bit key of the
+ * daily_costs is built in steps, so that a period whose every line item has its own set of hundreds of tags (each
+ * group then a line item) fits in the memory a load is given: first the sums per day, per 128-bit key of the
  * dimensions and per key of the tags, with one line item of each group (a temporary table: narrow, whatever the
- * report's width); then each group's dimensions and Tags map are read from that one line item. Grouping by the
- * dimensions and the map themselves held every distinct map in one hash table, and ran out of memory at 400 MB on a
- * 400-column period that loads in it. Line items of one group share their dimensions and tags (up to a collision of
- * two 64-bit hashes at once), so the dimensions read from one of them are the group's.
+ * report's width); then each group's dimensions are read from that one line item, and each distinct set of tags is
+ * written once to daily_tags, one row per tag, from one line item that carries it. Grouping by the dimensions and a
+ * MAP of the tags held every distinct map in one hash table, and ran out of memory at 400 MB on a 400-column period
+ * that loads in it; building a MAP per group afterwards took 16–18 s and ~770 MiB for that period's 500,000 groups of
+ * ~60 tags, where writing the same 30 million tags as rows takes 11–12 s within the load's memory. Line items of one
+ * group share their dimensions and tags (up to a collision of two 64-bit hashes at once), so the dimensions read from
+ * one of them are the group's.
  */
 export async function replaceSummaries(con: Connection, exportName: string, period: Period, select: SummarySelect): Promise<void> {
   await dropSummaries(con, exportName, period); // creates the tables when missing
-  const plain = DIMENSIONS.filter(([n]) => n !== "Tags").map(([n]) => n);
+  const plain = DIMENSIONS.map(([n]) => n);
   const dims = plain.map((n) => select.column(n));
   const measures = MEASURES.map((m) => select.column(m));
   const groups = ident("finops_summary_groups");
+  const sets = ident("finops_summary_tag_sets");
   try {
     // A day is the UTC date of ChargePeriodStart (TIMESTAMP columns hold UTC); monthly fees land on the 1st. The
-    // temporary table's columns start with __ so that they never shadow a column of the period table in the join.
+    // temporary tables' columns start with __ so that they never shadow a column of the period table in the join.
     await con.run(
       `CREATE OR REPLACE TEMP TABLE ${groups} AS
        SELECT CAST(${select.column("ChargePeriodStart")} AS DATE) AS __day,
               ${hash128(dims)} AS __dims,
-              ${select.tagsKey} AS __tags,
+              CASE WHEN ${select.untagged} THEN NULL ELSE ${select.tagsKey} END AS __tags,
               ${measures.map((m, i) => `sum(${m}) AS __m${i}`).join(", ")}, count(*) AS __n, min(rowid) AS __row
        FROM ${select.table} GROUP BY ALL`,
     );
     await con.run(
-      `INSERT INTO ${DAILY_COSTS} (export, billing_period, ChargeDay, ${[...plain, "Tags"].map(ident).join(", ")}, ${MEASURES.map(ident).join(", ")}, line_items)
-       SELECT $1, $2, g.__day, ${dims.join(", ")}, ${select.column("Tags")}, ${measures.map((_, i) => `g.__m${i}`).join(", ")}, g.__n
+      `INSERT INTO ${DAILY_COSTS} (export, billing_period, ChargeDay, ${[...plain, TAG_SET].map(ident).join(", ")}, ${MEASURES.map(ident).join(", ")}, line_items)
+       SELECT $1, $2, g.__day, ${dims.join(", ")}, g.__tags, ${measures.map((_, i) => `g.__m${i}`).join(", ")}, g.__n
        FROM ${ident("temp")}.${groups} g JOIN ${select.table} ON ${select.table}.rowid = g.__row`,
       [exportName, period],
     );
+    await con.run(
+      `CREATE OR REPLACE TEMP TABLE ${sets} AS
+       SELECT __tags AS __set, min(__row) AS __row FROM ${ident("temp")}.${groups} WHERE __tags IS NOT NULL GROUP BY __tags`,
+    );
+    await con.run(`DROP TABLE ${ident("temp")}.${groups}`);
+    const from = `${ident("temp")}.${sets} JOIN ${select.table} ON ${select.table}.rowid = ${ident("temp")}.${sets}.__row`;
+    for (const rows of select.tagRows(from, "__set")) {
+      await con.run(
+        `INSERT INTO ${DAILY_TAGS} (export, billing_period, ${ident(TAG_SET)}, key, value)
+         SELECT $1, $2, t.__set, t.key, t.value FROM (${rows}) t`,
+        [exportName, period],
+      );
+    }
   } finally {
     // In a transaction DuckDB aborted, this fails too, and the error that aborted it is the one to see.
-    await con.run(`DROP TABLE IF EXISTS ${ident("temp")}.${groups}`).catch(() => undefined);
+    for (const t of [groups, sets]) await con.run(`DROP TABLE IF EXISTS ${ident("temp")}.${t}`).catch(() => undefined);
   }
   const untaggedKey = ["x_Export", "BillingAccountId", "BillingPeriodStart", "BillingCurrency", "ResourceId", "ServiceName", "SubAccountId", "RegionId"];
   await con.run(
@@ -98,7 +151,7 @@ export async function replaceSummaries(con: Connection, exportName: string, peri
 
 export async function dropSummaries(con: Connection, exportName: string, period: Period): Promise<void> {
   await ensureSummaryTables(con);
-  for (const t of [DAILY_COSTS, UNTAGGED_RESOURCES]) {
+  for (const t of [DAILY_COSTS, DAILY_TAGS, UNTAGGED_RESOURCES]) {
     await con.run(`DELETE FROM ${t} WHERE export = $1 AND billing_period = $2`, [exportName, period]);
   }
 }

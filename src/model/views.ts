@@ -7,7 +7,7 @@ import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { dataTable, type Period } from "../store/naming.ts";
 import { countedSelect, exportPeriodColumns, exportsWithoutFocus, focusExports, replaceFocusAccounts } from "../store/state.ts";
 import { periodFocusSelect, periodSummarySelect } from "./focus.ts";
-import { periodsWithoutSummary, replaceSummaries } from "./summary.ts";
+import { dropOutdatedSummaries, periodsWithoutSummary, replaceSummaries, summariesOutdated } from "./summary.ts";
 
 export const FOCUS_SCHEMA = "focus";
 
@@ -45,12 +45,18 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
 export async function rebuildMissingFocus(con: Connection, onStart?: (exports: number) => void): Promise<number> {
   const missing = await exportsWithoutFocus(con, FOCUS_SCHEMA);
   // Databases written before the reports: the cost model is there, the reports' summaries (model/summary.ts) not.
+  // Summaries written by an older finops (tags as a MAP per row, model/summary.ts): every export's are rebuilt.
+  const outdated = await summariesOutdated(con);
   const unsummarised = new Set((await periodsWithoutSummary(con)).map((p) => p.export));
-  for (const e of await focusExports(con)) if (unsummarised.has(e.name) && !missing.some((m) => m.name === e.name)) missing.push(e);
-  if (missing.length === 0) return 0;
+  for (const e of await focusExports(con)) if ((outdated || unsummarised.has(e.name)) && !missing.some((m) => m.name === e.name)) missing.push(e);
+  if (missing.length === 0) {
+    if (outdated) await dropOutdatedSummaries(con); // nothing to rebuild them from: only their shape changes
+    return 0;
+  }
   onStart?.(missing.length);
   await con.run("BEGIN TRANSACTION");
   try {
+    if (outdated) await dropOutdatedSummaries(con);
     for (const e of missing) await rebuildFocus(con, e.name, e.prefix);
     await con.run("COMMIT");
   } catch (err) {

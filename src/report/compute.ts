@@ -1,13 +1,14 @@
 /**
  * The reports, computed in DuckDB from the summaries the import keeps (model/summary.ts): `finops.daily_costs`
- * (cost per UTC day and report dimension) and `finops.untagged_resources`, counting each (billing account, billing
+ * (cost per UTC day and report dimension), `finops.daily_tags` (the tags of its rows' tag sets) and
+ * `finops.untagged_resources`, counting each (billing account, billing
  * period) from one export only, exactly as focus.costs does (store/state.ts: countedRows, the same rule as focus.costs'
  * countedSelect, with the export read from each row).
  */
 import { AppError, ExitCode } from "../errors.ts";
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { countedRows } from "../store/state.ts";
-import { DAILY_COSTS, UNTAGGED_RESOURCES } from "../model/summary.ts";
+import { DAILY_COSTS, DAILY_TAGS, summariesOutdated, TAG_SET, UNTAGGED_RESOURCES } from "../model/summary.ts";
 import type { AnomaliesReport, CostKind, CostsReport, DailyReport, Dimension, MoversReport, TagsReport } from "./types.ts";
 
 export const COST_KINDS: Record<CostKind, string> = {
@@ -56,13 +57,18 @@ export function parseTagFilter(text: string): { key: string; value: string } {
 }
 
 
-/** SQL for a dimension's key, never NULL. A tag key reads from the Tags map (keys in CUR 2.0 form, see model/focus.ts). */
-function keyExpr(by: Dimension, params: unknown[]): string {
+/**
+ * SQL for a dimension's key, never NULL, and the join it needs (after FROM ${DAILY}). A tag key reads the tag of the
+ * row's tag set from daily_tags (keys in CUR 2.0 form, see model/focus.ts): a join on a key that is unique per
+ * (export, period, set, key), so every summary row is counted once.
+ */
+function dimension(by: Dimension, params: unknown[]): { key: string; join: string } {
   if (by.startsWith("tag:")) {
     params.push(by.slice(4));
-    return `coalesce(nullif(d."Tags"[$${params.length}], ''), ${literal(UNTAGGED)})`;
+    const join = `LEFT JOIN ${DAILY_TAGS} t ON t.export = d.export AND t.billing_period = d.billing_period AND t.${ident(TAG_SET)} = d.${ident(TAG_SET)} AND t.key = $${params.length}`;
+    return { key: `coalesce(nullif(t.value, ''), ${literal(UNTAGGED)})`, join };
   }
-  return `coalesce(nullif(CAST(d.${ident(DIMENSION_COLUMNS[by])} AS VARCHAR), ''), ${literal(NONE)})`;
+  return { key: `coalesce(nullif(CAST(d.${ident(DIMENSION_COLUMNS[by])} AS VARCHAR), ''), ${literal(NONE)})`, join: "" };
 }
 
 /** The summaries' counted rows (FROM …), aliased d. */
@@ -91,7 +97,8 @@ function where(filters: Filters, params: unknown[]): string {
   inList("ServiceName", filters.services);
   for (const t of filters.tags ?? []) {
     params.push(t.key, t.value);
-    parts.push(`d."Tags"[$${params.length - 1}] = $${params.length}`);
+    // A set's id means the same tags in every export and period (model/focus.ts, tagsKey): no need to match them.
+    parts.push(`d.${ident(TAG_SET)} IN (SELECT ${ident(TAG_SET)} FROM ${DAILY_TAGS} WHERE key = $${params.length - 1} AND value = $${params.length})`);
   }
   return parts.length ? parts.join(" AND ") : "true";
 }
@@ -186,13 +193,13 @@ export async function costsReport(con: Connection, o: ByDimensionOptions): Promi
   const report: CostsReport = { report: "costs", cost: o.cost, by: o.by, currency, months, rows: [], total: 0 };
   if (months.length === 0) return report;
   const params: unknown[] = [];
-  const key = keyExpr(o.by, params);
+  const { key, join } = dimension(o.by, params);
   // Summed per billing period start first, then per month: formatting the month of every row costs more than the sum.
   const r = await rows(
     con,
     `SELECT k, strftime(p, '%Y-%m') AS m, sum(c) AS c FROM (
        SELECT ${key} AS k, d."BillingPeriodStart" AS p, sum(d.${ident(COST_KINDS[o.cost])}) AS c
-       FROM ${DAILY}
+       FROM ${DAILY} ${join}
        WHERE ${periodIn(months[0], months[months.length - 1])} AND ${where(o.filters, params)}
        GROUP BY k, p)
      GROUP BY k, m`,
@@ -225,13 +232,13 @@ export async function moversReport(con: Connection, o: ByDimensionOptions): Prom
   const report: MoversReport = { report: "movers", cost: o.cost, by: o.by, currency, from: from ?? "", to: to ?? "", rows: [] };
   if (!from || !to) return report;
   const params: unknown[] = [];
-  const key = keyExpr(o.by, params);
+  const { key, join } = dimension(o.by, params);
   const r = await rows(
     con,
     `SELECT ${key} AS k,
        sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE ${periodIn(from, from)}) AS a,
        sum(d.${ident(COST_KINDS[o.cost])}) FILTER (WHERE ${periodIn(to, to)}) AS b
-     FROM ${DAILY}
+     FROM ${DAILY} ${join}
      WHERE (${periodIn(from, from)} OR ${periodIn(to, to)}) AND ${where(o.filters, params)}
      GROUP BY k`,
     params,
@@ -318,7 +325,7 @@ export async function anomaliesReport(con: Connection, o: AnomalyOptions): Promi
   const { currency } = await scope(con, o.filters);
   const report: AnomaliesReport = { report: "anomalies", cost: o.cost, by: o.by, currency, method: anomalyMethod(o), anomalies: [] };
   const params: unknown[] = [];
-  const key = keyExpr(o.by, params);
+  const { key, join } = dimension(o.by, params);
   const filter = where(o.filters, params);
   params.push(o.minAmount, o.minPercent / 100, o.since ?? null);
   const [pAmount, pPercent, pSince] = [params.length - 2, params.length - 1, params.length];
@@ -326,7 +333,7 @@ export async function anomaliesReport(con: Connection, o: AnomalyOptions): Promi
     con,
     `WITH daily AS (
        SELECT ${key} AS k, d.ChargeDay AS day, sum(d.${ident(COST_KINDS[o.cost])}) AS cost
-       FROM ${DAILY} WHERE d."ChargeFrequency" = 'Usage-Based' AND ${filter} GROUP BY ALL),
+       FROM ${DAILY} ${join} WHERE d."ChargeFrequency" = 'Usage-Based' AND ${filter} GROUP BY ALL),
      bounds AS (SELECT k, min(day) AS first FROM daily GROUP BY k),
      last_day AS (SELECT max(day) AS last FROM daily),
      spine AS (
@@ -364,7 +371,7 @@ export async function tagsReport(
   const filter = where(o.filters, params);
   const [[total, untagged]] = await rows(
     con,
-    `SELECT sum(d.${cost}), sum(d.${cost}) FILTER (WHERE coalesce(cardinality(d."Tags"), 0) = 0)
+    `SELECT sum(d.${cost}), sum(d.${cost}) FILTER (WHERE d.${ident(TAG_SET)} IS NULL)
      FROM ${DAILY} WHERE ${inMonths} AND ${filter}`,
     params,
   );
@@ -372,8 +379,10 @@ export async function tagsReport(
   report.untagged = num(untagged);
   const keys = await rows(
     con,
-    `SELECT k, sum(c) FROM (SELECT unnest(map_keys(d."Tags")) AS k, d.${cost} AS c FROM ${DAILY} WHERE ${inMonths} AND ${filter})
-     GROUP BY k ORDER BY sum(c) DESC, k`,
+    `SELECT t.key AS k, sum(d.${cost}) AS c FROM ${DAILY}
+       JOIN ${DAILY_TAGS} t ON t.export = d.export AND t.billing_period = d.billing_period AND t.${ident(TAG_SET)} = d.${ident(TAG_SET)}
+     WHERE ${inMonths} AND ${filter}
+     GROUP BY k ORDER BY c DESC, k`,
     params,
   );
   report.keys = keys.map(([k, c]) => ({ key: String(k), cost: num(c), share: report.total === 0 ? 0 : num(c) / report.total }));
@@ -391,12 +400,21 @@ export async function tagsReport(
   return report;
 }
 
-/** Whether the database has the reports' summaries (a database written before them gets them at its next import). */
+/**
+ * Whether the database has the reports' summaries (a database written before them gets them at its next import).
+ * Summaries written by an older finops, which kept tags in another form, fail with what to do.
+ */
 export async function hasReportData(con: Connection): Promise<boolean> {
   const r = await con.runAndReadAll(
     "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = 'daily_costs'",
   );
-  return Number(r.getRows()[0][0]) > 0;
+  if (Number(r.getRows()[0][0]) === 0) return false;
+  if (await summariesOutdated(con)) {
+    throw new AppError("the reports' summaries in this database were written by an older finops", {
+      hint: "Run finops aws import-cur once (it rebuilds them, even when no period is new), then the report again.",
+    });
+  }
+  return true;
 }
 
 /** A positive whole number (--top). */
