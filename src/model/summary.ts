@@ -63,23 +63,18 @@ export async function ensureSummaryTables(con: Connection): Promise<void> {
  */
 export async function summariesOutdated(con: Connection): Promise<boolean> {
   const r = await con.runAndReadAll(
-    `SELECT count(*) FILTER (WHERE column_name = 'Tags'), count(*) FILTER (WHERE column_name = $1)
+    `SELECT count(*), count(*) FILTER (WHERE column_name = $1)
      FROM duckdb_columns() WHERE schema_name = 'finops' AND table_name = 'daily_costs'`,
     [TAG_SET],
   );
-  const [mapColumns, setColumns] = r.getRows()[0].map(Number);
-  return mapColumns > 0 || (setColumns === 0 && (await tableExists(con, "daily_costs")));
+  const [columns, setColumns] = r.getRows()[0].map(Number);
+  return columns > 0 && setColumns === 0;
 }
 
 /** Drop the summaries written by an older finops (summariesOutdated), to be rebuilt in the same transaction. */
 export async function dropOutdatedSummaries(con: Connection): Promise<void> {
   for (const t of [DAILY_COSTS, DAILY_TAGS, UNTAGGED_RESOURCES]) await con.run(`DROP TABLE IF EXISTS ${t}`);
   await ensureSummaryTables(con);
-}
-
-async function tableExists(con: Connection, name: string): Promise<boolean> {
-  const r = await con.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = $1", [name]);
-  return Number(r.getRows()[0][0]) > 0;
 }
 
 /**
@@ -92,9 +87,9 @@ async function tableExists(con: Connection, name: string): Promise<boolean> {
  * written once to daily_tags, one row per tag, from one line item that carries it. Grouping by the dimensions and a
  * MAP of the tags held every distinct map in one hash table, and ran out of memory at 400 MB on a 400-column period
  * that loads in it; building a MAP per group afterwards took 16–18 s and ~770 MiB for that period's 500,000 groups of
- * ~60 tags, where writing the same 30 million tags as rows takes 11–12 s within the load's memory. Line items of one
- * group share their dimensions and tags (up to a collision of two 64-bit hashes at once), so the dimensions read from
- * one of them are the group's.
+ * ~60 tags, where writing the same 30 million tags as rows, 32 tag columns at a time, takes ~15 s at 463 MiB.
+ * Line items of one group share their dimensions and tags (up to a collision of two 64-bit hashes at once), so the
+ * dimensions read from one of them are the group's.
  */
 export async function replaceSummaries(con: Connection, exportName: string, period: Period, select: SummarySelect): Promise<void> {
   await dropSummaries(con, exportName, period); // creates the tables when missing
