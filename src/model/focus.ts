@@ -258,8 +258,8 @@ class Columns {
    * of one, which changes no total.
    */
   tagsKey(): string {
-    if (this.flavour === "legacy") return hash128Number([literal(this.#tags.map((t) => t.key).join("\u0001")), ...this.#legacyTagValues()]);
-    return hash128Number(this.#hasTagMap() ? [this.#tagSource()] : []);
+    if (this.flavour === "legacy") return hash128([literal(this.#tags.map((t) => t.key).join("\u0001")), ...this.#legacyTagValues()]);
+    return hash128(this.#hasTagMap() ? [this.#tagSource()] : []);
   }
 
   /**
@@ -282,7 +282,10 @@ class Columns {
       }
       return out;
     }
-    return [`SELECT ${set}, e.key AS key, e.value AS value FROM (SELECT ${set}, unnest(map_entries(${this.tags()})) AS e FROM ${from})`];
+    if (!this.#hasTagMap()) return [];
+    // CUR 2.0's map has unique keys already; a FOCUS export's keys are rewritten (and may then repeat): tags() does it.
+    const entries = this.flavour === "cur2" ? this.#tagEntries() : `map_entries(${this.tags()})`;
+    return [`SELECT ${set}, e.key AS key, e.value AS value FROM (SELECT ${set}, unnest(${entries}) AS e FROM ${from})`];
   }
 
   /** Whether a row has no tags (tags() is empty), without building the map. */
@@ -500,14 +503,8 @@ function periodExprs(opts: PeriodOf): { cols: Columns; exprs: Record<string, str
   return { cols, exprs };
 }
 
-/** 128 bits of hash over SQL expressions, as a struct of two UBIGINTs (a group key; see tagsKey and model/summary.ts). */
+/** 128 bits of hash over SQL expressions, as one UHUGEINT (a group and join key; see tagsKey and model/summary.ts). */
 export function hash128(parts: string[]): string {
-  if (parts.length === 0) return "{'a': 0::UBIGINT, 'b': 0::UBIGINT}";
-  return `{'a': hash(${parts.join(", ")}), 'b': hash(${[...parts].reverse().join(", ")}, 'finops')}`;
-}
-
-/** The same 128 bits as hash128, as one UHUGEINT (a key to join on). */
-export function hash128Number(parts: string[]): string {
   if (parts.length === 0) return "0::UHUGEINT";
   return `(hash(${parts.join(", ")})::UHUGEINT << 64 | hash(${[...parts].reverse().join(", ")}, 'finops')::UHUGEINT)`;
 }

@@ -65,7 +65,7 @@ export function parseTagFilter(text: string): { key: string; value: string } {
 function dimension(by: Dimension, params: unknown[]): { key: string; join: string } {
   if (by.startsWith("tag:")) {
     params.push(by.slice(4));
-    const join = `LEFT JOIN ${DAILY_TAGS} t ON t.export = d.export AND t.billing_period = d.billing_period AND t.${ident(TAG_SET)} = d.${ident(TAG_SET)} AND t.key = $${params.length}`;
+    const join = `LEFT JOIN ${DAILY_TAGS} t ON ${TAGS_OF_ROW} AND t.key = $${params.length}`;
     return { key: `coalesce(nullif(t.value, ''), ${literal(UNTAGGED)})`, join };
   }
   return { key: `coalesce(nullif(CAST(d.${ident(DIMENSION_COLUMNS[by])} AS VARCHAR), ''), ${literal(NONE)})`, join: "" };
@@ -79,6 +79,8 @@ function dimension(by: Dimension, params: unknown[]): { key: string; join: strin
 const withPeriod = (rows: string) =>
   `(SELECT * REPLACE (coalesce("BillingPeriodStart", CAST(strptime(billing_period, '%Y-%m') AS TIMESTAMP)) AS "BillingPeriodStart") FROM ${rows})`;
 const DAILY = `${withPeriod(countedRows(DAILY_COSTS, "export"))} d`;
+/** Joins daily_tags (t) to the summary row (d) whose tag set it holds. */
+const TAGS_OF_ROW = `t.export = d.export AND t.billing_period = d.billing_period AND t.${ident(TAG_SET)} = d.${ident(TAG_SET)}`;
 const UNTAGGED_ROWS = `${withPeriod(countedRows(UNTAGGED_RESOURCES, "export"))} d`;
 
 /** WHERE clause: the user's filters (values bound as parameters); `true` without any. */
@@ -380,7 +382,7 @@ export async function tagsReport(
   const keys = await rows(
     con,
     `SELECT t.key AS k, sum(d.${cost}) AS c FROM ${DAILY}
-       JOIN ${DAILY_TAGS} t ON t.export = d.export AND t.billing_period = d.billing_period AND t.${ident(TAG_SET)} = d.${ident(TAG_SET)}
+       JOIN ${DAILY_TAGS} t ON ${TAGS_OF_ROW}
      WHERE ${inMonths} AND ${filter}
      GROUP BY k ORDER BY c DESC, k`,
     params,
