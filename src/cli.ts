@@ -64,7 +64,8 @@ export function reportError(ctx: Pick<FinopsContext, "stderr">, err: unknown, ve
   const appError = error as AppError;
   ctx.stderr.write(`finops: ${appError.message.split("\n")[0]}\n`);
   if (appError.hint) ctx.stderr.write(`  ${appError.hint}\n`);
-  if (verbose && appError.exitCode !== ExitCode.usage) {
+  // Ctrl-C is the user's doing, not a failure to trace: its stack would only show finops' own bundle.
+  if (verbose && appError.exitCode !== ExitCode.usage && !(appError instanceof InterruptedError)) {
     const cause = appError instanceof InternalError ? appError.cause : appError;
     if (cause instanceof Error && cause.stack) ctx.stderr.write(`${cause.stack}\n`);
   }
