@@ -11,6 +11,9 @@ import { binaryWorkspace, cleanEnv, removeWorkspaces, runInProcess } from "./hel
 import { legacyCsv, putLegacyPeriod } from "./helpers/exports.ts";
 import { putReportBill, REPORT_MONTHS, reportBillLines, SPIKE, type BillLine } from "./helpers/report-bill.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
+import { openDatabase } from "../src/store/duckdb.ts";
+import { ensureSchema } from "../src/store/state.ts";
+import { ensureSummaryTables } from "../src/model/summary.ts";
 
 const BUCKET = "reports";
 const spiky = reportBillLines({ spike: true });
@@ -115,6 +118,20 @@ describe("report costs", () => {
     const none = await finops(["report", "costs", "-d", join(work, "nothing.duckdb")]);
     expect(none.exitCode).toBe(1);
     expect(none.stderr).toContain("no billing data in");
+    // A database whose only import was cut short (Ctrl-C) has finops' tables and no period: the same message, not an
+    // empty report over "billing periods – to –".
+    const cut = join(work, "cut-short.duckdb");
+    const { instance, connection } = await openDatabase(cut);
+    await ensureSchema(connection);
+    await ensureSummaryTables(connection);
+    connection.closeSync();
+    instance.closeSync();
+    for (const report of ["costs", "tags"]) {
+      const r = await finops(["report", report, "-d", cut]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("no billing data in");
+    }
   });
 });
 

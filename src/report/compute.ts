@@ -403,7 +403,8 @@ export async function tagsReport(
 }
 
 /**
- * Whether the database has the reports' summaries (a database written before them gets them at its next import).
+ * Whether the database has the reports' summaries and a billing period (a database written before the summaries gets
+ * them at its next import).
  * Summaries written by an older finops, which kept tags in another form, fail with what to do.
  */
 export async function hasReportData(con: Connection): Promise<boolean> {
@@ -411,6 +412,9 @@ export async function hasReportData(con: Connection): Promise<boolean> {
     "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = 'daily_costs'",
   );
   if (Number(r.getRows()[0][0]) === 0) return false;
+  // finops' tables are made when an import opens the database: one cut short before its first period holds none.
+  const held = await con.runAndReadAll(`SELECT count(*) FROM ${ident("finops")}.${ident("periods")}`);
+  if (Number(held.getRows()[0][0]) === 0) return false;
   if (await summariesOutdated(con)) {
     throw new AppError("the reports' summaries in this database were written by an older finops", {
       hint: "Run finops aws import-cur once (it rebuilds them, even when no period is new), then the report again.",
