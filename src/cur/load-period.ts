@@ -101,7 +101,9 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           // the SET too ("Current transaction is aborted"), which hid the failure (and an out of memory from the
           // retry); every attempt sets its own threads anyway.
           if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(o.threads)}`);
-          await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period);
+          // Seconds to minutes on a big or wide period: a phase of its own, not a load stuck near 100 %.
+          o.progress.phase(`${name}: building the cost model and the reports' summaries`);
+          await rebuildFocus(con, plan.export.name, plan.tablePrefix, plan.discovered.period, (pct) => o.progress.percent(pct));
           if (current.threads < o.threads) await con.run(`SET threads = ${Math.trunc(current.threads)}`);
           o.log.debug(`${name}: cost model and summaries built in ${((performance.now() - t) / 1000).toFixed(2)} s`);
         },

@@ -91,13 +91,25 @@ export async function dropOutdatedSummaries(con: Connection): Promise<void> {
  * Line items of one group share their dimensions and tags (up to a collision of two 64-bit hashes at once), so the
  * dimensions read from one of them are the group's.
  */
-export async function replaceSummaries(con: Connection, exportName: string, period: Period, select: SummarySelect): Promise<void> {
+export async function replaceSummaries(
+  con: Connection,
+  exportName: string,
+  period: Period,
+  select: SummarySelect,
+  onProgress?: (percent: number) => void,
+): Promise<void> {
   await dropSummaries(con, exportName, period); // creates the tables when missing
   const plain = DIMENSIONS.map(([n]) => n);
   const dims = plain.map((n) => select.column(n));
   const measures = MEASURES.map((m) => select.column(m));
   const groups = ident("finops_summary_groups");
   const sets = ident("finops_summary_tag_sets");
+  const from = `${ident("temp")}.${sets} JOIN ${select.table} ON ${select.table}.rowid = ${ident("temp")}.${sets}.__row`;
+  const tagRows = select.tagRows(from, "__set");
+  // The statements, for progress: a 400-column period's summaries take as long as its load (README, Performance).
+  const steps = 4 + tagRows.length;
+  let done = 0;
+  const step = () => onProgress?.((++done / steps) * 100);
   try {
     // A day is the UTC date of ChargePeriodStart (TIMESTAMP columns hold UTC); monthly fees land on the 1st. The
     // temporary tables' columns start with __ so that they never shadow a column of the period table in the join.
@@ -109,24 +121,27 @@ export async function replaceSummaries(con: Connection, exportName: string, peri
               ${measures.map((m, i) => `sum(${m}) AS __m${i}`).join(", ")}, count(*) AS __n, min(rowid) AS __row
        FROM ${select.table} GROUP BY ALL`,
     );
+    step();
     await con.run(
       `INSERT INTO ${DAILY_COSTS} (export, billing_period, ChargeDay, ${[...plain, TAG_SET].map(ident).join(", ")}, ${MEASURES.map(ident).join(", ")}, line_items)
        SELECT $1, $2, g.__day, ${dims.join(", ")}, g.__tags, ${measures.map((_, i) => `g.__m${i}`).join(", ")}, g.__n
        FROM ${ident("temp")}.${groups} g JOIN ${select.table} ON ${select.table}.rowid = g.__row`,
       [exportName, period],
     );
+    step();
     await con.run(
       `CREATE OR REPLACE TEMP TABLE ${sets} AS
        SELECT __tags AS __set, min(__row) AS __row FROM ${ident("temp")}.${groups} WHERE __tags IS NOT NULL GROUP BY __tags`,
     );
     await con.run(`DROP TABLE ${ident("temp")}.${groups}`);
-    const from = `${ident("temp")}.${sets} JOIN ${select.table} ON ${select.table}.rowid = ${ident("temp")}.${sets}.__row`;
-    for (const rows of select.tagRows(from, "__set")) {
+    step();
+    for (const rows of tagRows) {
       await con.run(
         `INSERT INTO ${DAILY_TAGS} (export, billing_period, ${ident(TAG_SET)}, key, value)
          SELECT $1, $2, t.__set, t.key, t.value FROM (${rows}) t`,
         [exportName, period],
       );
+      step();
     }
   } finally {
     // In a transaction DuckDB aborted, this fails too, and the error that aborted it is the one to see.
@@ -142,6 +157,7 @@ export async function replaceSummaries(con: Connection, exportName: string, peri
      GROUP BY ALL`,
     [exportName, period],
   );
+  step();
 }
 
 export async function dropSummaries(con: Connection, exportName: string, period: Period): Promise<void> {

@@ -16,8 +16,17 @@ export function focusView(name: string): string {
   return `${ident(FOCUS_SCHEMA)}.${ident(name)}`;
 }
 
-/** Rebuild the export's FOCUS view and focus.costs; `period` is the one just loaded (its accounts are recounted). */
-export async function rebuildFocus(con: Connection, exportName: string, tablePrefix: string, period?: Period): Promise<void> {
+/**
+ * Rebuild the export's FOCUS view and focus.costs; `period` is the one just loaded (its accounts are recounted).
+ * `onProgress` hears the share of that period's summaries written (0–100).
+ */
+export async function rebuildFocus(
+  con: Connection,
+  exportName: string,
+  tablePrefix: string,
+  period?: Period,
+  onProgress?: (percent: number) => void,
+): Promise<void> {
   await con.run(`CREATE SCHEMA IF NOT EXISTS ${ident(FOCUS_SCHEMA)}`);
   const { flavour, periods } = await exportPeriodColumns(con, exportName);
   const view = focusView(tablePrefix);
@@ -32,7 +41,7 @@ export async function rebuildFocus(con: Connection, exportName: string, tablePre
     for (const s of selects) {
       if (period !== undefined && s.period !== period) continue;
       await replaceFocusAccounts(con, exportName, s.period, s.sql);
-      await replaceSummaries(con, exportName, s.period, s.summary());
+      await replaceSummaries(con, exportName, s.period, s.summary(), period !== undefined ? onProgress : undefined);
     }
   }
   await rebuildCosts(con);
