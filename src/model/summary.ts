@@ -62,13 +62,18 @@ export async function ensureSummaryTables(con: Connection): Promise<void> {
  * (model/views.ts, rebuildMissingFocus).
  */
 export async function summariesOutdated(con: Connection): Promise<boolean> {
+  return (await summaryLayout(con)) === "outdated";
+}
+
+/** Whether daily_costs exists, and if so whether an older finops wrote it (summariesOutdated): one catalog query. */
+export async function summaryLayout(con: Connection): Promise<"none" | "outdated" | "current"> {
   const r = await con.runAndReadAll(
     `SELECT count(*), count(*) FILTER (WHERE column_name = $1)
      FROM duckdb_columns() WHERE schema_name = 'finops' AND table_name = 'daily_costs'`,
     [TAG_SET],
   );
   const [columns, setColumns] = r.getRows()[0].map(Number);
-  return columns > 0 && setColumns === 0;
+  return columns === 0 ? "none" : setColumns === 0 ? "outdated" : "current";
 }
 
 /** Drop the summaries written by an older finops (summariesOutdated), to be rebuilt in the same transaction. */

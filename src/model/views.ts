@@ -18,7 +18,7 @@ export function focusView(name: string): string {
 
 /**
  * Rebuild the export's FOCUS view and focus.costs; `period` is the one just loaded (its accounts are recounted).
- * `onProgress` hears the share of that period's summaries written (0–100).
+ * `onProgress` hears the share of each rebuilt period's summaries written (0–100).
  */
 export async function rebuildFocus(
   con: Connection,
@@ -41,7 +41,7 @@ export async function rebuildFocus(
     for (const s of selects) {
       if (period !== undefined && s.period !== period) continue;
       await replaceFocusAccounts(con, exportName, s.period, s.sql);
-      await replaceSummaries(con, exportName, s.period, s.summary(), period !== undefined ? onProgress : undefined);
+      await replaceSummaries(con, exportName, s.period, s.summary(), onProgress);
     }
   }
   await rebuildCosts(con);

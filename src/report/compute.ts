@@ -8,7 +8,7 @@
 import { AppError, ExitCode } from "../errors.ts";
 import { ident, literal, type Connection } from "../store/duckdb.ts";
 import { countedRows } from "../store/state.ts";
-import { DAILY_COSTS, DAILY_TAGS, summariesOutdated, TAG_SET, UNTAGGED_RESOURCES } from "../model/summary.ts";
+import { DAILY_COSTS, DAILY_TAGS, summaryLayout, TAG_SET, UNTAGGED_RESOURCES } from "../model/summary.ts";
 import type { AnomaliesReport, CostKind, CostsReport, DailyReport, Dimension, MoversReport, TagsReport } from "./types.ts";
 
 export const COST_KINDS: Record<CostKind, string> = {
@@ -408,14 +408,12 @@ export async function tagsReport(
  * Summaries written by an older finops, which kept tags in another form, fail with what to do.
  */
 export async function hasReportData(con: Connection): Promise<boolean> {
-  const r = await con.runAndReadAll(
-    "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'finops' AND table_name = 'daily_costs'",
-  );
-  if (Number(r.getRows()[0][0]) === 0) return false;
+  const layout = await summaryLayout(con);
+  if (layout === "none") return false;
   // finops' tables are made when an import opens the database: one cut short before its first period holds none.
   const held = await con.runAndReadAll(`SELECT count(*) FROM ${ident("finops")}.${ident("periods")}`);
   if (Number(held.getRows()[0][0]) === 0) return false;
-  if (await summariesOutdated(con)) {
+  if (layout === "outdated") {
     throw new AppError("the reports' summaries in this database were written by an older finops", {
       hint: "Run finops aws import-cur once (it rebuilds them, even when no period is new), then the report again.",
     });
