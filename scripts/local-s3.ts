@@ -4,6 +4,7 @@
  */
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { Agent as HttpsAgent } from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -56,11 +57,16 @@ function listFiles(dir: string): string[] {
   return out;
 }
 
-export async function startS3(): Promise<S3Harness> {
+export interface StartS3Options {
+  /** Serve HTTPS with this certificate and key (PEM), at https://localhost:<port>; the harness's own client trusts it. */
+  tls?: { cert: string; key: string };
+}
+
+export async function startS3(options: StartS3Options = {}): Promise<S3Harness> {
   const directory = mkdtempSync(join(tmpdir(), "finops-s3rver-"));
   const requests: RequestRecord[] = [];
   const port = await freePort();
-  const server = new S3rver({ address: "127.0.0.1", port, directory, silent: true, resetOnClose: true });
+  const server = new S3rver({ address: "127.0.0.1", port, directory, silent: true, resetOnClose: true, ...(options.tls ?? {}) });
   // Record each request before s3rver handles it (path-style: /bucket/key).
   const app = server as { middleware: unknown[] };
   app.middleware.unshift(async (ctx: { method: string; path: string; url: string; get(h: string): string }, next: () => Promise<void>) => {
@@ -69,9 +75,10 @@ export async function startS3(): Promise<S3Harness> {
     await next();
   });
   await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = options.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
   const credentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
-  const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials });
+  const requestHandler = options.tls ? { httpsAgent: new HttpsAgent({ keepAlive: true, ca: options.tls.cert }) } : undefined;
+  const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials, requestHandler });
   const buckets = new Set<string>();
   const harness: S3Harness = {
     endpoint,
@@ -83,6 +90,10 @@ export async function startS3(): Promise<S3Harness> {
       AWS_REGION: "us-east-1",
       AWS_ENDPOINT_URL_S3: endpoint,
       AWS_EC2_METADATA_DISABLED: "true",
+      // finops follows HTTPS_PROXY / HTTP_PROXY as the AWS CLI does, loopback included: a shell behind a proxy still
+      // reaches this server directly (both spellings: the lower-case one wins when both are set).
+      no_proxy: "127.0.0.1,localhost",
+      NO_PROXY: "127.0.0.1,localhost",
     },
     client,
     requests,

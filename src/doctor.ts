@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describeCredentialSource } from "./aws/credential-source.ts";
+import { describeRoute, routeFor } from "./aws/network.ts";
 import type { Settings } from "./config/index.ts";
 import { errorMessage } from "./errors.ts";
 import { loadDuckDB, nativeInfo } from "./store/duckdb.ts";
@@ -119,5 +120,12 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
     ok: true,
     value: from.region.kind === "default" ? `not set (${region} is used; buckets elsewhere are followed)` : `${region} (from ${from.region.name})`,
   });
+  // The route to S3 (proxy, CA bundle), decided as the import decides it; a bad HTTPS_PROXY or AWS_CA_BUNDLE fails here.
+  const s3Endpoint = settings.aws.endpointUrl ?? `https://s3.${region}.amazonaws.com`;
+  try {
+    checks.push({ name: "network", ok: true, value: `${s3Endpoint}: ${describeRoute(routeFor(s3Endpoint, env))}` });
+  } catch (err) {
+    checks.push({ name: "network", ok: false, value: errorMessage(err), fix: "fix or unset the variable named" });
+  }
   return checks;
 }

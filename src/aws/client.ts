@@ -1,12 +1,14 @@
 /**
  * The S3 client for one export: region, endpoint (S3-compatible servers, path-style), and credentials — the SDK's
  * default chain, a named profile, or an assumed role (STS AssumeRole, refreshed by the SDK before expiry). Buckets in
- * another region than configured are followed (followRegionRedirects). The SDK is imported lazily.
+ * another region than configured are followed (followRegionRedirects). Requests to S3 and STS take the route the
+ * environment gives (a proxy, a CA bundle: network.ts). The SDK is imported lazily.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { AwsSource } from "../config/aws.ts";
 import { DEFAULT_NETWORK, type NetworkBounds } from "../config/tuning.ts";
+import { routeAgents, routeFor, type Route } from "./network.ts";
 
 export interface ClientPlan {
   region: string;
@@ -41,7 +43,10 @@ export function planClient(src: AwsSource, env: Record<string, string | undefine
 
 export async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
   const c = plan.credentials;
-  const files = { filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE };
+  // STS (a role, a profile's source_profile chain) and SSO go the same way as S3: through the proxy, if any.
+  const stsEndpoint = env.AWS_ENDPOINT_URL_STS ?? `https://sts.${plan.region}.amazonaws.com`;
+  const requestHandler = routeAgents(stsEndpoint, routeFor(stsEndpoint, env));
+  const files = { filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE, clientConfig: { requestHandler } };
   switch (c.kind) {
     case "environment": {
       const identity = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN };
@@ -64,11 +69,15 @@ export async function credentialProvider(plan: ClientPlan, env: Record<string, s
         params: { RoleArn: c.roleArn, RoleSessionName: c.sessionName, ExternalId: c.externalId, DurationSeconds: 3600 },
         masterCredentials: base,
         // AWS_ENDPOINT_URL_STS: an STS-compatible endpoint (tests use a stand-in on loopback).
-        clientConfig: { region: plan.region, endpoint: env.AWS_ENDPOINT_URL_STS },
+        clientConfig: { region: plan.region, endpoint: env.AWS_ENDPOINT_URL_STS, requestHandler },
       });
     }
-    default:
-      return undefined; // the SDK's default chain
+    default: {
+      // The SDK's default chain; given the route when there is one, for its STS and SSO clients (IMDS stays direct).
+      if (!requestHandler.httpAgent && !requestHandler.httpsAgent) return undefined;
+      const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+      return fromNodeProviderChain({ clientConfig: { requestHandler } });
+    }
   }
 }
 
@@ -76,6 +85,8 @@ export async function credentialProvider(plan: ClientPlan, env: Record<string, s
 export interface ClientInfo {
   endpoint: string;
   network: NetworkBounds;
+  /** The proxy the requests go through, as shown (no password). */
+  proxy?: string;
 }
 const clients = new WeakMap<object, ClientInfo>();
 
@@ -85,6 +96,8 @@ export function clientInfo(client: S3Client): ClientInfo | undefined {
 
 export async function createS3Client(src: AwsSource, env: Record<string, string | undefined>, network: NetworkBounds = DEFAULT_NETWORK): Promise<S3Client> {
   const plan = planClient(src, env);
+  const endpoint = plan.endpoint ?? `https://s3.${plan.region}.amazonaws.com`;
+  const route: Route = routeFor(endpoint, env);
   const { S3Client } = await import("@aws-sdk/client-s3");
   const client = new S3Client({
     region: plan.region,
@@ -100,8 +113,9 @@ export async function createS3Client(src: AwsSource, env: Record<string, string 
       requestTimeout: network.readTimeoutMs,
       socketTimeout: network.readTimeoutMs,
       throwOnRequestTimeout: true,
+      ...routeAgents(endpoint, route),
     },
   });
-  clients.set(client, { endpoint: plan.endpoint ?? `https://s3.${plan.region}.amazonaws.com`, network });
+  clients.set(client, { endpoint, network, proxy: route.proxy?.shown });
   return client;
 }

@@ -32,7 +32,20 @@ interface SdkError {
 /** Network errors before any answer: nobody listens there, or the name does not resolve. */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
+/** TLS verification failures: the chain ends at a certificate authority finops was not told to trust. */
+const UNTRUSTED_CERT = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "CERT_UNTRUSTED",
+]);
+
 const seconds = (ms: number) => `${+(ms / 1000).toFixed(3)} s`;
+
+/** The endpoint, and the proxy in between when there is one. */
+const via = (info: ClientInfo) => (info.proxy ? `${info.endpoint} through the proxy ${info.proxy}` : info.endpoint);
 
 /**
  * Turn an SDK error into one line that names the object and what to do. With the client's info, a request the SDK
@@ -50,14 +63,38 @@ export function describeS3Error(err: unknown, where: string, info?: ClientInfo):
     // The SDK's connect timeout says "did not establish a connection"; its request and socket timeouts do not.
     const waited = /did not establish a connection/.test(e.message ?? "") ? `could not connect within ${seconds(n.connectTimeoutMs)}` : `sent no answer within ${seconds(n.readTimeoutMs)}`;
     return new S3Error(
-      `${where}: ${info.endpoint} ${waited}, ${n.maxAttempts} attempt(s) — check the network, a proxy or the endpoint (the bound is --connect-timeout / --read-timeout, or [aws] connect_timeout / read_timeout)`,
+      `${where}: ${via(info)} ${waited}, ${n.maxAttempts} attempt(s) — check the network, ${info.proxy ? "the proxy" : "a proxy"} or the endpoint (the bound is --connect-timeout / --read-timeout, or [aws] connect_timeout / read_timeout)`,
       undefined,
       true,
       err,
     );
   }
   if (info && UNREACHABLE.has(errno)) {
-    return new S3Error(`${where}: cannot reach ${info.endpoint} (${errno}), ${info.network.maxAttempts} attempt(s) — check --endpoint-url / endpoint_url, the region, the network or a proxy`, undefined, true, err);
+    const check = info.proxy ? "check HTTPS_PROXY / HTTP_PROXY (or NO_PROXY for this endpoint) and the network" : "check --endpoint-url / endpoint_url, the region, the network or a proxy";
+    return new S3Error(`${where}: cannot reach ${via(info)} (${errno}), ${info.network.maxAttempts} attempt(s) — ${check}`, undefined, true, err);
+  }
+  if (info && UNTRUSTED_CERT.has(errno)) {
+    return new S3Error(
+      `${where}: the TLS certificate of ${via(info)} is not trusted (${errno}) — behind a proxy that inspects TLS, set AWS_CA_BUNDLE to a PEM file of its certificate authority`,
+      undefined,
+      true,
+      err,
+    );
+  }
+  if (info && errno === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return new S3Error(`${where}: the TLS certificate of ${via(info)} is for another host name (${errno}) — check --endpoint-url / endpoint_url`, undefined, true, err);
+  }
+  // A proxy's answer: to a plain request (http:// endpoints) as the response's status, to a CONNECT (https://) in the
+  // error Bun raises ("Failed to establish tunnel to host:port via proxy: HTTP/1.1 407 ...").
+  const tunnel = /Failed to establish tunnel .*HTTP\/1\.[01] (\d{3})\s*(.*)$/.exec(e?.message ?? "");
+  const proxyStatus = status === 407 ? 407 : tunnel ? Number(tunnel[1]) : undefined;
+  if (proxyStatus !== undefined) {
+    const proxy = info?.proxy ? `the proxy ${info.proxy}` : "the proxy";
+    if (proxyStatus === 407) {
+      return new S3Error(`${where}: ${proxy} refused the request (407 Proxy Authentication Required) — check the user name and password in HTTPS_PROXY / HTTP_PROXY`, 407, true, err);
+    }
+    const reason = tunnel?.[2]?.trim();
+    return new S3Error(`${where}: ${proxy} would not open a tunnel to ${info?.endpoint ?? "the endpoint"} (${proxyStatus}${reason ? ` ${reason}` : ""}) — check the proxy's rules for this host, or NO_PROXY`, proxyStatus, proxyStatus < 500, err);
   }
   if (code === "NoSuchKey" || (status === 404 && code !== "NoSuchBucket")) return new S3Error(`${where}: not found (404)`, 404, true, err);
   if (code === "NoSuchBucket") return new S3Error(`${where}: the bucket does not exist (NoSuchBucket)`, 404, true, err);
@@ -75,7 +112,8 @@ export function describeS3Error(err: unknown, where: string, info?: ClientInfo):
   if (code === "PreconditionFailed" || status === 412) {
     return new S3Error(`${where}: the object changed while it was being read (ETag differs); run the import again`, 412, true, err);
   }
-  const message = (e?.message ?? String(err)).split("\n")[0];
+  // Never a password, whatever a library put in its message (a proxy URL with credentials).
+  const message = (e?.message ?? String(err)).split("\n")[0].replace(/\/\/[^/@\s]*@/g, "//***@");
   return new S3Error(`${where}: ${code}${status ? ` (${status})` : ""}: ${message}`, status, false, err);
 }
 

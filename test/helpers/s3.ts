@@ -1,6 +1,6 @@
 /** The local S3 server for tests: see scripts/local-s3.ts (shared with the demo and the benchmark). */
 import { afterAll, beforeAll } from "bun:test";
-import { startS3, type S3Harness } from "../../scripts/local-s3.ts";
+import { startS3, type S3Harness, type StartS3Options } from "../../scripts/local-s3.ts";
 
 export { freePort, startS3, type RequestRecord, type S3Harness } from "../../scripts/local-s3.ts";
 
@@ -16,6 +16,8 @@ export interface FixtureS3Options {
   teardown?: () => unknown;
   /** Start nothing (the file's tests are skipped); `.s3` then throws. */
   skip?: boolean;
+  /** Serve HTTPS (scripts/local-s3.ts). */
+  tls?: StartS3Options["tls"];
 }
 
 export interface FixtureS3 {
@@ -33,7 +35,7 @@ export function useFixtureS3(options: FixtureS3Options = {}): FixtureS3 {
     if (options.skip) return;
     // Imported here, not at the top: truth.ts loads the CLI, which files that upload no tree do not need.
     const trees = options.trees ?? [(await import("./truth.ts")).FIXTURES];
-    harness = await startS3();
+    harness = await startS3({ tls: options.tls });
     for (const tree of trees) {
       if (typeof tree === "string") await harness.uploadTree(tree);
       else await harness.uploadTree(tree.dir, tree.only);

@@ -135,3 +135,38 @@ describe("describeS3Error with the client's endpoint and bounds (no answer, nobo
     expect(e.permanent).toBe(false);
   });
 });
+
+describe("through a proxy (src/aws/network.ts)", () => {
+  const where = "s3://billing/cur/my-cur/";
+  const info = { endpoint: "https://s3.eu-west-1.amazonaws.com", network: { connectTimeoutMs: 2000, readTimeoutMs: 1500, maxAttempts: 3 }, proxy: "http://***@proxy.corp:3128" };
+
+  test("a 407 from the proxy (plain request or CONNECT) says to check its credentials, and is final", () => {
+    for (const err of [sdkError("Unknown", 407), new Error("Failed to establish tunnel to s3.eu-west-1.amazonaws.com:443 via http://proxy.corp:3128/: HTTP/1.1 407 Proxy Authentication Required")]) {
+      const e = describeS3Error(err, where, info);
+      expect(e.message).toBe(`${where}: the proxy http://***@proxy.corp:3128 refused the request (407 Proxy Authentication Required) — check the user name and password in HTTPS_PROXY / HTTP_PROXY`);
+      expect(e.permanent).toBe(true);
+    }
+  });
+
+  test("a tunnel the proxy will not open names the status; a 403 is final, a 502 is retried", () => {
+    const forbidden = describeS3Error(new Error("Failed to establish tunnel to s3.eu-west-1.amazonaws.com:443 via http://proxy.corp:3128/: HTTP/1.1 403 Forbidden"), where, info);
+    expect(forbidden.message).toBe(`${where}: the proxy http://***@proxy.corp:3128 would not open a tunnel to https://s3.eu-west-1.amazonaws.com (403 Forbidden) — check the proxy's rules for this host, or NO_PROXY`);
+    expect(forbidden.permanent).toBe(true);
+    const gateway = describeS3Error(new Error("Failed to establish tunnel to s3.eu-west-1.amazonaws.com:443 via http://proxy.corp:3128/: HTTP/1.1 502 Bad Gateway"), where, info);
+    expect(gateway.permanent).toBe(false);
+  });
+
+  test("an untrusted certificate says to set AWS_CA_BUNDLE; unreachable names the proxy", () => {
+    const cert = describeS3Error(Object.assign(new Error("self-signed certificate in certificate chain"), { code: "SELF_SIGNED_CERT_IN_CHAIN" }), where, info);
+    expect(cert.message).toBe(
+      `${where}: the TLS certificate of https://s3.eu-west-1.amazonaws.com through the proxy http://***@proxy.corp:3128 is not trusted (SELF_SIGNED_CERT_IN_CHAIN) — behind a proxy that inspects TLS, set AWS_CA_BUNDLE to a PEM file of its certificate authority`,
+    );
+    const refused = describeS3Error(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), where, info);
+    expect(refused.message).toContain("cannot reach https://s3.eu-west-1.amazonaws.com through the proxy http://***@proxy.corp:3128 (ECONNREFUSED)");
+  });
+
+  test("a library's message that holds a URL with credentials is shown without them", () => {
+    const e = describeS3Error(new Error("socket hang up talking to http://alice:hunter2@proxy.corp:3128/"), where, info);
+    expect(e.message).toBe(`${where}: Error: socket hang up talking to http://***@proxy.corp:3128/`);
+  });
+});
