@@ -303,6 +303,8 @@ const report = {
     const ok = r.finops.filter((m) => m.exitCode === 0);
     const fs = ok.length ? median(ok.map((m) => m.seconds)) : NaN;
     const retried = r.finops.filter((m) => /loading again/.test(m.stderr)).length;
+    // Where a retry came from (the load or the summaries, which settings): finops' own line, on the benchmark's stderr.
+    for (const m of r.finops) for (const line of m.stderr.split("\n").filter((l) => /loading again/.test(l))) log(`${c.label}: ${line.trim()}`);
     return {
       case: c.label,
       rows: c.rows,
