@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync, statSync } from
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describeCredentialSource } from "./aws/credential-source.ts";
-import { describeRoute, routeFor } from "./aws/network.ts";
+import { describeRoute, routeFor, s3EndpointOf } from "./aws/network.ts";
 import type { Settings } from "./config/index.ts";
 import { errorMessage } from "./errors.ts";
 import { loadDuckDB, nativeInfo } from "./store/duckdb.ts";
@@ -121,7 +121,7 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
     value: from.region.kind === "default" ? `not set (${region} is used; buckets elsewhere are followed)` : `${region} (from ${from.region.name})`,
   });
   // The route to S3 (proxy, CA bundle), decided as the import decides it; a bad HTTPS_PROXY or AWS_CA_BUNDLE fails here.
-  const s3Endpoint = settings.aws.endpointUrl ?? `https://s3.${region}.amazonaws.com`;
+  const s3Endpoint = s3EndpointOf(region, settings.aws.endpointUrl);
   try {
     checks.push({ name: "network", ok: true, value: `${s3Endpoint}: ${describeRoute(routeFor(s3Endpoint, env))}` });
   } catch (err) {

@@ -8,7 +8,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import type { AwsSource } from "../config/aws.ts";
 import { DEFAULT_NETWORK, type NetworkBounds } from "../config/tuning.ts";
-import { routeAgents, routeFor, type Route } from "./network.ts";
+import { routeAgents, routeFor, s3EndpointOf } from "./network.ts";
 
 export interface ClientPlan {
   region: string;
@@ -43,15 +43,16 @@ export function planClient(src: AwsSource, env: Record<string, string | undefine
 
 export async function credentialProvider(plan: ClientPlan, env: Record<string, string | undefined>): Promise<AwsCredentialIdentityProvider | undefined> {
   const c = plan.credentials;
-  // STS (a role, a profile's source_profile chain) and SSO go the same way as S3: through the proxy, if any.
+  if (c.kind === "environment") {
+    const identity = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN };
+    return async () => identity;
+  }
+  // STS (a role, a profile's source_profile chain) and SSO go the same way as S3: through the proxy, if any. Only
+  // decided for the kinds that make those requests (the route may read AWS_CA_BUNDLE).
   const stsEndpoint = env.AWS_ENDPOINT_URL_STS ?? `https://sts.${plan.region}.amazonaws.com`;
   const requestHandler = routeAgents(stsEndpoint, routeFor(stsEndpoint, env));
   const files = { filepath: env.AWS_SHARED_CREDENTIALS_FILE, configFilepath: env.AWS_CONFIG_FILE, clientConfig: { requestHandler } };
   switch (c.kind) {
-    case "environment": {
-      const identity = { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY!, sessionToken: env.AWS_SESSION_TOKEN };
-      return async () => identity;
-    }
     case "profile": {
       const { fromIni } = await import("@aws-sdk/credential-providers");
       return fromIni({ profile: c.profile, ...files });
@@ -96,8 +97,8 @@ export function clientInfo(client: S3Client): ClientInfo | undefined {
 
 export async function createS3Client(src: AwsSource, env: Record<string, string | undefined>, network: NetworkBounds = DEFAULT_NETWORK): Promise<S3Client> {
   const plan = planClient(src, env);
-  const endpoint = plan.endpoint ?? `https://s3.${plan.region}.amazonaws.com`;
-  const route: Route = routeFor(endpoint, env);
+  const endpoint = s3EndpointOf(plan.region, plan.endpoint);
+  const route = routeFor(endpoint, env);
   const { S3Client } = await import("@aws-sdk/client-s3");
   const client = new S3Client({
     region: plan.region,

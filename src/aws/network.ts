@@ -38,9 +38,9 @@ export function shownUrl(url: URL): string {
   return copy.href.replace(/\/$/, "");
 }
 
-/** Text that may hold a URL with credentials, as one may show it (for values that do not parse). */
-function shownText(text: string): string {
-  return text.replace(/\/\/[^/@\s]*@/, "//***@");
+/** Text that may hold URLs with credentials (a value that does not parse, a library's message), without them. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\/\/[^/@\s]*@/g, "//***@");
 }
 
 /**
@@ -67,6 +67,11 @@ export function bypassesProxy(host: string, port: string, noProxy: string | unde
 
 const DEFAULT_PORT: Record<string, string> = { "http:": "80", "https:": "443" };
 
+/** The S3 endpoint requests go to: the configured one, else AWS's own for the region. */
+export function s3EndpointOf(region: string, endpointUrl: string | undefined): string {
+  return endpointUrl ?? `https://s3.${region}.amazonaws.com`;
+}
+
 /** The route to an endpoint (an http(s) URL) under this environment; a bad proxy URL or CA bundle is a config error. */
 export function routeFor(endpoint: string, env: Record<string, string | undefined>): Route {
   const target = new URL(endpoint);
@@ -88,12 +93,12 @@ function parseProxy(name: string, value: string): URL {
     // `host:port` without a scheme means http://, as curl and the AWS CLI read it.
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
   } catch {
-    throw new ConfigError(`${name} is not a proxy URL: "${shownText(value)}" — set it like http://proxy.example.com:3128`);
+    throw new ConfigError(`${name} is not a proxy URL: "${withoutCredentials(value)}" — set it like http://proxy.example.com:3128`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigError(`${name} names a ${url.protocol.replace(/:$/, "")} proxy (${shownUrl(url)}); finops supports http:// and https:// proxies`);
   }
-  if (!url.hostname) throw new ConfigError(`${name} is not a proxy URL: "${shownText(value)}" — set it like http://proxy.example.com:3128`);
+  if (!url.hostname) throw new ConfigError(`${name} is not a proxy URL: "${withoutCredentials(value)}" — set it like http://proxy.example.com:3128`);
   return url;
 }
 
@@ -128,7 +133,7 @@ export function routeAgents(endpoint: string, route: Route): { httpAgent?: HttpA
   return { httpAgent: new HttpAgent({ ...base, ...(proxyEnv ? { proxyEnv } : {}) } as ConstructorParameters<typeof HttpAgent>[0]) };
 }
 
-/** What `finops doctor` and --verbose say about a route: never a password. */
+/** What `finops doctor` says about a route: never a password. */
 export function describeRoute(route: Route): string {
   const parts = [route.proxy ? `through the proxy ${route.proxy.shown} (from ${route.proxy.from})` : "direct (no proxy)"];
   if (route.caBundle) parts.push(`trusting the ${route.caBundle.certificates} certificate(s) of ${route.caBundle.path} (AWS_CA_BUNDLE)`);

@@ -9,6 +9,7 @@ import { open } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { AppError, InterruptedError, errorMessage } from "../errors.ts";
 import { clientInfo, type ClientInfo } from "./client.ts";
+import { withoutCredentials } from "./network.ts";
 import { forEachConcurrent } from "../pool.ts";
 
 export class S3Error extends AppError {
@@ -113,7 +114,7 @@ export function describeS3Error(err: unknown, where: string, info?: ClientInfo):
     return new S3Error(`${where}: the object changed while it was being read (ETag differs); run the import again`, 412, true, err);
   }
   // Never a password, whatever a library put in its message (a proxy URL with credentials).
-  const message = (e?.message ?? String(err)).split("\n")[0].replace(/\/\/[^/@\s]*@/g, "//***@");
+  const message = withoutCredentials((e?.message ?? String(err)).split("\n")[0]);
   return new S3Error(`${where}: ${code}${status ? ` (${status})` : ""}: ${message}`, status, false, err);
 }
 
