@@ -8,6 +8,7 @@ import { commands } from "./commands/index.ts";
 import { runCli } from "./src/cli.ts";
 import { nativeCacheRoot } from "./src/config/paths.ts";
 import type { FinopsContext } from "./src/context.ts";
+import { allocator, ALLOCATOR_VARIABLE } from "./src/store/allocator.ts";
 import { native } from "./src/store/native.ts";
 
 const controller = new AbortController();
@@ -21,6 +22,9 @@ process.on("SIGINT", onSignal);
 process.on("SIGTERM", onSignal);
 
 native.cacheRoot = nativeCacheRoot(process.env);
+// DuckDB's allocator gives freed memory back sooner than its default (src/store/allocator.ts), unless the user chose.
+allocator.wanted = true;
+allocator.userConf = process.env[ALLOCATOR_VARIABLE];
 
 const ctx: FinopsContext = {
   stdin: process.stdin,

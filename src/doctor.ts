@@ -6,6 +6,7 @@ import { describeCredentialSource } from "./aws/credential-source.ts";
 import { describeRoute, routeFor, s3EndpointOf } from "./aws/network.ts";
 import type { Settings } from "./config/index.ts";
 import { errorMessage } from "./errors.ts";
+import { describeAllocator } from "./store/allocator.ts";
 import { loadDuckDB, nativeInfo } from "./store/duckdb.ts";
 import { verifyNativeFiles } from "./store/native.ts";
 import { VERSION } from "./version.ts";
@@ -90,6 +91,8 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
     } finally {
       rmSync(scratchDir, { recursive: true, force: true });
     }
+    // How soon DuckDB gives freed memory back (store/allocator.ts): what the import's peak RSS depends on.
+    checks.push({ name: "duckdb allocator", ok: true, value: await describeAllocator() });
     const info = nativeInfo();
     const verified = verifyNativeFiles();
     checks.push({

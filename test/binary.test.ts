@@ -6,6 +6,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { ALLOCATOR_CONF } from "../src/store/allocator.ts";
 import { binaryWorkspace, removeWorkspaces, runBinary } from "./helpers/cli.ts";
 
 afterAll(removeWorkspaces);
@@ -70,6 +71,19 @@ describe("the compiled binary", () => {
     expect(files.map((f) => statSync(join(ws.cache, f)).mtimeMs)).toEqual(mtimes);
     // The scratch database doctor opened is gone, and doctor created no database.
     expect(readdirSync(ws.dir).sort()).toEqual(["finops", "home"]);
+  });
+
+  test("DuckDB's allocator starts with finops' options, or with the user's from DUCKDB_JE_MALLOC_CONF", async () => {
+    // What the import's peak RSS depends on (src/store/allocator.ts; the effect is measured by scripts/bench.ts).
+    const ws = binaryWorkspace();
+    const ours = await runBinary(ws, ["doctor", "--json"]);
+    expect(ours.exitCode).toBe(0);
+    expect(check(doctorOf(ours.stdout), "duckdb allocator")?.value).toBe(
+      `jemalloc ${ALLOCATOR_CONF} (finops' default; DUCKDB_JE_MALLOC_CONF chooses others)`,
+    );
+    const theirs = await runBinary(ws, ["doctor", "--json"], { env: { DUCKDB_JE_MALLOC_CONF: "dirty_decay_ms:5000" } });
+    expect(theirs.exitCode).toBe(0);
+    expect(check(doctorOf(theirs.stdout), "duckdb allocator")?.value).toBe("jemalloc dirty_decay_ms:5000 (from DUCKDB_JE_MALLOC_CONF)");
   });
 
   test("two first starts at the same moment both succeed", async () => {

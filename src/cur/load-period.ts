@@ -135,6 +135,7 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           }
           const next = attempts[k + 1];
           if (!(err instanceof OutOfMemoryError || isOutOfMemory(err)) || !next || o.signal.aborted) throw err;
+          o.log.debug(`${name}: DuckDB: ${errorMessage(err).split("\n")[0].slice(0, 240)}`);
           o.log.warn(`${name}: out of memory on ${settings.threads} DuckDB thread(s) with ${memorySizeText(settings.memoryLimitBytes)}; loading again on ${next.threads} with ${memorySizeText(next.memoryLimitBytes)}`);
         }
       }

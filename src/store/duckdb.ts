@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { AppError } from "../errors.ts";
 import { dirname } from "node:path";
+import { applyAllocatorConf } from "./allocator.ts";
 import { native, type NativeInfo } from "./native.ts";
 
 type Api = typeof import("@duckdb/node-api");
@@ -19,7 +20,8 @@ export function varcharList(items: string[]): { value: ReturnType<Api["listValue
 let loaded: Api | undefined;
 
 export function loadDuckDB(): Promise<Api> {
-  api ??= import("@duckdb/node-api").then((mod) => {
+  // Before the library loads: its allocator reads its options once, when it starts (store/allocator.ts).
+  api ??= applyAllocatorConf().then(() => import("@duckdb/node-api")).then((mod) => {
     loaded = mod;
     if (!native.info) {
       // Development: the ordinary platform package from node_modules.

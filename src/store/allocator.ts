@@ -1,0 +1,72 @@
+/**
+ * How soon DuckDB's allocator gives freed memory back to the system.
+ *
+ * On Linux DuckDB allocates through its own copy of jemalloc, which keeps freed pages for seconds before returning
+ * them (its dirty and muzzy decay), so a load that keeps DuckDB at its memory limit holds, beside the limit, the pages
+ * it freed in the last seconds: the process's RSS runs well over the limit. With dirty pages returned after 100 ms and
+ * no muzzy stage, measured on this project's 2-core machine in one process with DuckDB alone (peak anonymous RSS while
+ * loading; README, Performance has the whole import):
+ *   - a 10,000,000-row legacy CSV (one 939 MB gzip file), 2 threads at 230 MB: 385–403 MiB → 257–271 MiB, as fast;
+ *   - a 1,000,000-row one (4 files), 2 threads at 230 MB: 285–292 MiB → 278–286 MiB, 4.8–4.9 s either way;
+ *   - returning them at once (0 ms) was leaner still (260 MiB on the small one) but 15–20 % slower.
+ * jemalloc reads its options from `DUCKDB_JE_MALLOC_CONF` (its MALLOC_CONF, under DuckDB's prefix) in the C
+ * environment when it starts, at DuckDB's first allocation. Bun's `process.env` is not the C environment, so the value
+ * is set with libc's setenv, before DuckDB's library loads (store/duckdb.ts). A value the user set is kept.
+ */
+
+/** finops' jemalloc options for DuckDB (see above). */
+export const ALLOCATOR_CONF = "dirty_decay_ms:100,muzzy_decay_ms:0";
+export const ALLOCATOR_VARIABLE = "DUCKDB_JE_MALLOC_CONF";
+
+export interface AllocatorState {
+  /** The options DuckDB's jemalloc starts with; undefined: its own defaults. */
+  conf?: string;
+  /** finops: this module set them; user: the environment had them; none: not on this platform, or setenv failed. */
+  origin: "finops" | "user" | "none";
+}
+
+/** Set by the entry (main.ts) from the environment before DuckDB loads; applied once by applyAllocatorConf. */
+export const allocator: { userConf?: string; wanted: boolean; state?: AllocatorState } = { wanted: false };
+
+/** Put the options into the C environment, once, before DuckDB's library loads. Never throws: memory, not results. */
+export async function applyAllocatorConf(): Promise<AllocatorState> {
+  if (allocator.state) return allocator.state;
+  if (!allocator.wanted) return (allocator.state = { origin: "none" });
+  if (allocator.userConf !== undefined) return (allocator.state = { conf: allocator.userConf, origin: "user" });
+  // DuckDB bundles jemalloc on Linux only; elsewhere it uses the system's allocator.
+  if (process.platform !== "linux") return (allocator.state = { origin: "none" });
+  try {
+    const { dlopen, FFIType } = await import("bun:ffi");
+    const libc = dlopen("libc.so.6", { setenv: { args: [FFIType.cstring, FFIType.cstring, FFIType.i32], returns: FFIType.i32 } });
+    const rc = libc.symbols.setenv(Buffer.from(`${ALLOCATOR_VARIABLE}\0`), Buffer.from(`${ALLOCATOR_CONF}\0`), 0);
+    libc.close();
+    return (allocator.state = rc === 0 ? { conf: ALLOCATOR_CONF, origin: "finops" } : { origin: "none" });
+  } catch {
+    // Not glibc (musl's libc has another name), or no FFI: DuckDB keeps jemalloc's defaults.
+    return (allocator.state = { origin: "none" });
+  }
+}
+
+/** The value of a variable in the C environment, as DuckDB's library sees it (undefined: unset or unreadable). */
+export async function cEnvironment(name: string): Promise<string | undefined> {
+  if (process.platform !== "linux") return undefined;
+  try {
+    const { dlopen, FFIType, CString } = await import("bun:ffi");
+    const libc = dlopen("libc.so.6", { getenv: { args: [FFIType.cstring], returns: FFIType.ptr } });
+    const ptr = libc.symbols.getenv(Buffer.from(`${name}\0`));
+    const value = ptr ? new CString(ptr).toString() : undefined;
+    libc.close();
+    return value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For `finops doctor`: the options DuckDB's allocator started with, and where they came from. */
+export async function describeAllocator(): Promise<string> {
+  const state = allocator.state ?? { origin: "none" };
+  const seen = await cEnvironment(ALLOCATOR_VARIABLE);
+  if (state.origin === "none" || seen === undefined) return "DuckDB's own defaults";
+  const from = state.origin === "finops" ? `finops' default; ${ALLOCATOR_VARIABLE} chooses others` : `from ${ALLOCATOR_VARIABLE}`;
+  return `jemalloc ${seen} (${from})`;
+}
