@@ -97,6 +97,10 @@ interface Measured {
 
 /** Run a process to the end, sampling its peak RSS (VmHWM) and the size of `watchDir`. */
 async function measure(cmd: string[], env: Record<string, string | undefined>, watchDir?: string): Promise<Measured> {
+  // Untimed: the previous contender's database (GBs, deleted) is still being written back, and a contender that
+  // starts in that writeback pays for it: a 10,000,000-row load beside a 3 GB write ran out of memory at settings
+  // that load it otherwise (README, Performance). Each contender starts with the disk quiet.
+  Bun.spawnSync(["sync"]);
   const started = performance.now();
   const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe", cwd: root });
   let peak = 0;
