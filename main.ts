@@ -24,7 +24,7 @@ process.on("SIGTERM", onSignal);
 native.cacheRoot = nativeCacheRoot(process.env);
 // DuckDB's allocator gives freed memory back sooner than its default (src/store/allocator.ts), unless the user chose.
 allocator.wanted = true;
-allocator.userConf = process.env[ALLOCATOR_VARIABLE];
+allocator.userConf = process.env[ALLOCATOR_VARIABLE] || undefined;
 
 const ctx: FinopsContext = {
   stdin: process.stdin,

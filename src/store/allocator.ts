@@ -38,7 +38,7 @@ export async function applyAllocatorConf(): Promise<AllocatorState> {
   try {
     const { dlopen, FFIType } = await import("bun:ffi");
     const libc = dlopen("libc.so.6", { setenv: { args: [FFIType.cstring, FFIType.cstring, FFIType.i32], returns: FFIType.i32 } });
-    const rc = libc.symbols.setenv(Buffer.from(`${ALLOCATOR_VARIABLE}\0`), Buffer.from(`${ALLOCATOR_CONF}\0`), 0);
+    const rc = libc.symbols.setenv(Buffer.from(`${ALLOCATOR_VARIABLE}\0`), Buffer.from(`${ALLOCATOR_CONF}\0`), 1);
     libc.close();
     return (allocator.state = rc === 0 ? { conf: ALLOCATOR_CONF, origin: "finops" } : { origin: "none" });
   } catch {
