@@ -17,9 +17,27 @@ describe("load settings chosen from the period's columns", () => {
     const [first, ...rest] = loadAttempts({ ...base, columns: 94 });
     expect(first).toEqual({ threads: 2, memoryLimitBytes: 226e6 });
     expect(loadNeed(94, 2)).toBeLessThan(FIRST_ATTEMPT_CEILING);
-    // then one thread, then doubling up to 4 GiB
-    expect(rest[0]).toEqual({ threads: 1, memoryLimitBytes: first.memoryLimitBytes });
+    // then as many threads with a quarter more, then one thread with the first limit, then doubling up to 4 GiB
+    expect(rest[0]).toEqual({ threads: 2, memoryLimitBytes: 283e6 });
+    expect(rest[1]).toEqual({ threads: 1, memoryLimitBytes: first.memoryLimitBytes });
     expect(rest.at(-1)!.memoryLimitBytes).toBe(4 * GiB);
+  });
+
+  test("out of memory on two threads: again on two with a quarter more, never past the first attempt's ceiling", () => {
+    // a 10,000,000-row legacy CSV ran out of memory at 230 MB on two threads beside a 3 GB write, loaded at 250 and 260
+    expect(loadAttempts({ ...base, columns: 97 }).slice(0, 3)).toEqual([
+      { threads: 2, memoryLimitBytes: 230e6 },
+      { threads: 2, memoryLimitBytes: 288e6 },
+      { threads: 1, memoryLimitBytes: 230e6 },
+    ]);
+    // the CUR 2.0 CSV's 350 MB would become 437.5: capped at 400 MB
+    expect(loadAttempts({ ...base, columns: 125, shape: { format: "csv", mapColumns: 4 } })[1]).toEqual({ threads: 2, memoryLimitBytes: FIRST_ATTEMPT_CEILING });
+    // a first attempt already at the ceiling goes straight to one thread
+    const atCeiling = loadAttempts({ ...base, columns: 97, memoryLimitBytes: FIRST_ATTEMPT_CEILING });
+    expect(atCeiling.slice(0, 2)).toEqual([
+      { threads: 2, memoryLimitBytes: FIRST_ATTEMPT_CEILING },
+      { threads: 1, memoryLimitBytes: FIRST_ATTEMPT_CEILING },
+    ]);
   });
 
   test("a tiny period keeps the configured limit", () => {
@@ -61,7 +79,8 @@ describe("load settings chosen from a Parquet period's row groups", () => {
     // 94-125 columns, ~12 MB row groups: loaded on two threads at 200 MB as fast as at 313 MB and 60-120 MiB leaner
     const attempts = loadAttempts({ ...base, columns: 125, shape: parquet(12e6, 32) });
     expect(attempts[0]).toEqual({ threads: 2, memoryLimitBytes: 224e6 });
-    expect(attempts[1]).toEqual({ threads: 1, memoryLimitBytes: 224e6 });
+    expect(attempts[1]).toEqual({ threads: 2, memoryLimitBytes: 280e6 });
+    expect(attempts[2]).toEqual({ threads: 1, memoryLimitBytes: 224e6 });
     expect(loadNeed(125, 2, parquet(12e6, 32))).toBeLessThan(loadNeed(125, 2));
   });
 
