@@ -18,6 +18,9 @@ import { periodSelect, type LocalFile } from "./select.ts";
 import type { SpooledPeriod } from "./spool.ts";
 import { verifyGzipFiles } from "./verify.ts";
 
+/** The first line of an error's message, cut to `max` characters (DuckDB's messages run on with hints). */
+const firstLine = (err: unknown, max: number) => errorMessage(err).split("\n")[0].slice(0, max);
+
 async function applySettings(con: Connection, s: LoadSettings): Promise<void> {
   await con.run(`SET threads = ${Math.trunc(s.threads)}`);
   await con.run(`SET memory_limit = '${Math.trunc(s.memoryLimitBytes)}B'`);
@@ -130,12 +133,12 @@ export async function loadSpooled(plan: ImportPlan, spooled: SpooledPeriod, o: L
           // A checkpoint that ran out of memory leaves the database unusable until it is attached again; the
           // period's transaction either committed (its WAL is replayed) or did not, and loading it again is safe.
           if (isInvalidated(err) && o.reopen) {
-            o.log.warn(`${name}: DuckDB had to let go of the database (${errorMessage(err).split("\n")[0].slice(0, 160)}); attaching it again`);
+            o.log.warn(`${name}: DuckDB had to let go of the database (${firstLine(err, 160)}); attaching it again`);
             o.con = await o.reopen();
           }
           const next = attempts[k + 1];
           if (!(err instanceof OutOfMemoryError || isOutOfMemory(err)) || !next || o.signal.aborted) throw err;
-          o.log.debug(`${name}: DuckDB: ${errorMessage(err).split("\n")[0].slice(0, 240)}`);
+          o.log.debug(`${name}: DuckDB: ${firstLine(err, 240)}`);
           o.log.warn(`${name}: out of memory on ${settings.threads} DuckDB thread(s) with ${memorySizeText(settings.memoryLimitBytes)}; loading again on ${next.threads} with ${memorySizeText(next.memoryLimitBytes)}`);
         }
       }

@@ -19,54 +19,55 @@ export const ALLOCATOR_CONF = "dirty_decay_ms:100,muzzy_decay_ms:0";
 export const ALLOCATOR_VARIABLE = "DUCKDB_JE_MALLOC_CONF";
 
 export interface AllocatorState {
-  /** The options DuckDB's jemalloc starts with; undefined: its own defaults. */
-  conf?: string;
-  /** finops: this module set them; user: the environment had them; none: not on this platform, or setenv failed. */
+  /** finops: this module set the options; user: the environment had them; none: not on this platform, or setenv failed. */
   origin: "finops" | "user" | "none";
 }
 
 /** Set by the entry (main.ts) from the environment before DuckDB loads; applied once by applyAllocatorConf. */
 export const allocator: { userConf?: string; wanted: boolean; state?: AllocatorState } = { wanted: false };
 
-/** Put the options into the C environment, once, before DuckDB's library loads. Never throws: memory, not results. */
-export async function applyAllocatorConf(): Promise<AllocatorState> {
-  if (allocator.state) return allocator.state;
-  if (!allocator.wanted) return (allocator.state = { origin: "none" });
-  if (allocator.userConf !== undefined) return (allocator.state = { conf: allocator.userConf, origin: "user" });
+/** libc's setenv and getenv, the C environment DuckDB's library reads; undefined where they cannot be reached. */
+async function withLibc<T>(use: (libc: { setenv(name: string, value: string): boolean; getenv(name: string): string | undefined }) => T): Promise<T | undefined> {
   // DuckDB bundles jemalloc on Linux only; elsewhere it uses the system's allocator.
-  if (process.platform !== "linux") return (allocator.state = { origin: "none" });
-  try {
-    const { dlopen, FFIType } = await import("bun:ffi");
-    const libc = dlopen("libc.so.6", { setenv: { args: [FFIType.cstring, FFIType.cstring, FFIType.i32], returns: FFIType.i32 } });
-    const rc = libc.symbols.setenv(Buffer.from(`${ALLOCATOR_VARIABLE}\0`), Buffer.from(`${ALLOCATOR_CONF}\0`), 1);
-    libc.close();
-    return (allocator.state = rc === 0 ? { conf: ALLOCATOR_CONF, origin: "finops" } : { origin: "none" });
-  } catch {
-    // Not glibc (musl's libc has another name), or no FFI: DuckDB keeps jemalloc's defaults.
-    return (allocator.state = { origin: "none" });
-  }
-}
-
-/** The value of a variable in the C environment, as DuckDB's library sees it (undefined: unset or unreadable). */
-export async function cEnvironment(name: string): Promise<string | undefined> {
   if (process.platform !== "linux") return undefined;
   try {
     const { dlopen, FFIType, CString } = await import("bun:ffi");
-    const libc = dlopen("libc.so.6", { getenv: { args: [FFIType.cstring], returns: FFIType.ptr } });
-    const ptr = libc.symbols.getenv(Buffer.from(`${name}\0`));
-    const value = ptr ? new CString(ptr).toString() : undefined;
-    libc.close();
-    return value;
+    const lib = dlopen("libc.so.6", {
+      setenv: { args: [FFIType.cstring, FFIType.cstring, FFIType.i32], returns: FFIType.i32 },
+      getenv: { args: [FFIType.cstring], returns: FFIType.ptr },
+    });
+    const c = (text: string) => Buffer.from(`${text}\0`);
+    try {
+      return use({
+        setenv: (name, value) => lib.symbols.setenv(c(name), c(value), 1) === 0,
+        getenv: (name) => {
+          const ptr = lib.symbols.getenv(c(name));
+          return ptr ? new CString(ptr).toString() : undefined;
+        },
+      });
+    } finally {
+      lib.close();
+    }
   } catch {
+    // Not glibc (musl's libc has another name), or no FFI: DuckDB keeps jemalloc's defaults.
     return undefined;
   }
 }
 
-/** For `finops doctor`: the options DuckDB's allocator started with, and where they came from. */
+/** Put the options into the C environment, once, before DuckDB's library loads. Never throws: memory, not results. */
+export async function applyAllocatorConf(): Promise<AllocatorState> {
+  if (allocator.state) return allocator.state;
+  if (!allocator.wanted) return (allocator.state = { origin: "none" });
+  if (allocator.userConf !== undefined) return (allocator.state = { origin: "user" });
+  const set = await withLibc((libc) => libc.setenv(ALLOCATOR_VARIABLE, ALLOCATOR_CONF));
+  return (allocator.state = { origin: set ? "finops" : "none" });
+}
+
+/** For `finops doctor`: the options DuckDB's allocator started with, read back from the C environment, and whence. */
 export async function describeAllocator(): Promise<string> {
-  const state = allocator.state ?? { origin: "none" };
-  const seen = await cEnvironment(ALLOCATOR_VARIABLE);
-  if (state.origin === "none" || seen === undefined) return "DuckDB's own defaults";
-  const from = state.origin === "finops" ? `finops' default; ${ALLOCATOR_VARIABLE} chooses others` : `from ${ALLOCATOR_VARIABLE}`;
+  const origin = allocator.state?.origin ?? "none";
+  const seen = await withLibc((libc) => libc.getenv(ALLOCATOR_VARIABLE));
+  if (origin === "none" || seen === undefined) return "DuckDB's own defaults";
+  const from = origin === "finops" ? `finops' default; ${ALLOCATOR_VARIABLE} chooses others` : `from ${ALLOCATOR_VARIABLE}`;
   return `jemalloc ${seen} (${from})`;
 }
