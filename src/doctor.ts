@@ -92,7 +92,7 @@ export async function runDoctor(settings: Settings, env: Record<string, string |
       rmSync(scratchDir, { recursive: true, force: true });
     }
     // How soon DuckDB gives freed memory back (store/allocator.ts): what the import's peak RSS depends on.
-    checks.push({ name: "duckdb allocator", ok: true, value: await describeAllocator() });
+    checks.push({ name: "duckdb allocator", ...(await describeAllocator()) });
     const info = nativeInfo();
     const verified = verifyNativeFiles();
     checks.push({

@@ -84,6 +84,14 @@ describe("the compiled binary", () => {
     const theirs = await runBinary(ws, ["doctor", "--json"], { env: { DUCKDB_JE_MALLOC_CONF: "dirty_decay_ms:5000" } });
     expect(theirs.exitCode).toBe(0);
     expect(check(doctorOf(theirs.stdout), "duckdb allocator")?.value).toBe("jemalloc dirty_decay_ms:5000 (from DUCKDB_JE_MALLOC_CONF)");
+    // A value jemalloc cannot read: jemalloc warns on stderr and keeps its defaults; doctor fails the check and says why.
+    const garbled = await runBinary(ws, ["doctor", "--json"], { env: { DUCKDB_JE_MALLOC_CONF: "garbage" } });
+    expect(garbled.exitCode).toBe(1);
+    const failed = check(doctorOf(garbled.stdout), "duckdb allocator");
+    expect(failed?.ok).toBe(false);
+    expect(failed?.value).toBe('DUCKDB_JE_MALLOC_CONF="garbage" is not jemalloc options: DuckDB\'s allocator keeps its own defaults');
+    expect(garbled.stderr).toContain("duckdb allocator: DUCKDB_JE_MALLOC_CONF=\"garbage\" is not jemalloc options");
+    expect(garbled.stderr).toContain("write name:value pairs separated by commas");
   });
 
   test("two first starts at the same moment both succeed", async () => {

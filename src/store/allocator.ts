@@ -63,11 +63,28 @@ export async function applyAllocatorConf(): Promise<AllocatorState> {
   return (allocator.state = { origin: set ? "finops" : "none" });
 }
 
+/**
+ * Whether `conf` is written as jemalloc reads its options: `name:value` pairs separated by commas, a name of letters,
+ * digits and underscores (jemalloc's malloc_conf grammar; a value may hold colons, as in `bin_shards:1-160:16`).
+ * jemalloc itself only warns on stderr about a string it cannot read and keeps its defaults, so doctor says so.
+ * Whether a well-written name is one jemalloc knows is not checked here.
+ */
+export function allocatorConfIsWellFormed(conf: string): boolean {
+  return conf.split(",").every((pair) => /^[A-Za-z0-9_]+:[^,]+$/.test(pair));
+}
+
 /** For `finops doctor`: the options DuckDB's allocator started with, read back from the C environment, and whence. */
-export async function describeAllocator(): Promise<string> {
+export async function describeAllocator(): Promise<{ ok: boolean; value: string; fix?: string }> {
   const origin = allocator.state?.origin ?? "none";
   const seen = await withLibc((libc) => libc.getenv(ALLOCATOR_VARIABLE));
-  if (origin === "none" || seen === undefined) return "DuckDB's own defaults";
+  if (origin === "none" || seen === undefined) return { ok: true, value: "DuckDB's own defaults" };
   const from = origin === "finops" ? `finops' default; ${ALLOCATOR_VARIABLE} chooses others` : `from ${ALLOCATOR_VARIABLE}`;
-  return `jemalloc ${seen} (${from})`;
+  if (!allocatorConfIsWellFormed(seen)) {
+    return {
+      ok: false,
+      value: `${ALLOCATOR_VARIABLE}=${JSON.stringify(seen)} is not jemalloc options: DuckDB's allocator keeps its own defaults`,
+      fix: `write name:value pairs separated by commas (finops' default is ${ALLOCATOR_CONF}), or unset ${ALLOCATOR_VARIABLE}`,
+    };
+  }
+  return { ok: true, value: `jemalloc ${seen} (${from})` };
 }

@@ -1,0 +1,16 @@
+import { describe, expect, test } from "bun:test";
+import { ALLOCATOR_CONF, allocatorConfIsWellFormed } from "../../src/store/allocator.ts";
+
+describe("DUCKDB_JE_MALLOC_CONF as jemalloc reads it (name:value pairs, commas between)", () => {
+  test("finops' own options and values that hold colons are well formed", () => {
+    expect(allocatorConfIsWellFormed(ALLOCATOR_CONF)).toBe(true);
+    expect(allocatorConfIsWellFormed("dirty_decay_ms:5000")).toBe(true);
+    expect(allocatorConfIsWellFormed("narenas:4,bin_shards:1-160:16")).toBe(true);
+  });
+
+  test("a name without a value, an empty pair, a trailing comma or an empty string are not", () => {
+    for (const conf of ["garbage", "", "dirty_decay_ms:100,", ",dirty_decay_ms:100", "dirty_decay_ms:", ":100", "dirty decay:100"]) {
+      expect({ conf, ok: allocatorConfIsWellFormed(conf) }).toEqual({ conf, ok: false });
+    }
+  });
+});
