@@ -87,6 +87,9 @@ export function loadNeed(columns: number, threads: number, shape: FileShape = { 
   return BASE_NEED + columns * threads * PER_COLUMN_THREAD.parquet + readers * shape.largestRowGroupBytes * ROW_GROUP_SHARE;
 }
 
+/** Bytes rounded up to whole MB, as the limits are set and logged. */
+const wholeMB = (bytes: number) => Math.ceil(bytes / 1e6) * 1e6;
+
 /** The settings of each attempt, in order: the first, then the ones to fall back on after running out of memory. */
 export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
   const { columns, memoryLimitBytes: configured, shape } = input;
@@ -94,20 +97,21 @@ export function loadAttempts(input: LoadSettingsInput): LoadSettings[] {
     const first = { threads: input.threads, memoryLimitBytes: configured };
     return input.threads > 1 ? [first, { threads: 1, memoryLimitBytes: configured }] : [first];
   }
+  // The first attempts stay within the ceiling, or within the configured limit where that is higher.
+  const firstCeiling = Math.max(configured, FIRST_ATTEMPT_CEILING);
   let threads = input.threads;
-  while (threads > 1 && loadNeed(columns, threads, shape) > Math.max(configured, FIRST_ATTEMPT_CEILING)) threads--;
+  while (threads > 1 && loadNeed(columns, threads, shape) > firstCeiling) threads--;
   // The limit rises to what the chosen threads need (whole MB), up to the ceiling. It used to rise only where even one
   // thread needed more than the configured limit, so a noisy 125-column CUR 2.0 CSV period (need on two threads:
   // 313 MB) ran out of memory at 224 MB on two threads and was loaded again on one: 17.5 s and 550 MiB RSS, against
   // 11.0 s and 541 MiB at 313 MB on two (README, Performance).
-  const need = Math.ceil(loadNeed(columns, threads, shape) / 1e6) * 1e6;
-  const firstLimit = Math.max(configured, Math.min(need, Math.max(configured, FIRST_ATTEMPT_CEILING)));
+  const firstLimit = Math.max(configured, Math.min(wholeMB(loadNeed(columns, threads, shape)), firstCeiling));
   const attempts: LoadSettings[] = [{ threads, memoryLimitBytes: firstLimit }];
   // Out of memory on several threads: first on as many with a quarter more, within the ceiling, then on one. A
   // 10,000,000-row legacy CSV (one 939 MB file) that loads on two threads at 230 MB in 60-65 s ran out of memory
   // there beside a 3 GB write to the same disk (2 of 2 runs), and loaded beside it at 250 and 260 MB in 53-59 s; on
   // one thread it takes 88 s.
-  const more = Math.min(Math.ceil((firstLimit * RETRY_MORE) / 1e6) * 1e6, Math.max(firstLimit, FIRST_ATTEMPT_CEILING));
+  const more = Math.min(wholeMB(firstLimit * RETRY_MORE), firstCeiling);
   if (threads > 1 && more > firstLimit) attempts.push({ threads, memoryLimitBytes: more });
   if (threads > 1) attempts.push({ threads: 1, memoryLimitBytes: firstLimit });
   const ceiling = Math.max(firstLimit, Math.min(ESCALATION_CEILING, Math.floor((input.totalMemoryBytes ?? totalmem()) / 4)));
