@@ -28,6 +28,7 @@ import {
   type Connection,
   type Instance,
 } from "../store/duckdb.ts";
+import { allocatorWarning } from "../store/allocator.ts";
 import { waitingReaders } from "../store/readers.ts";
 import { cleanExportName, type Period } from "../store/naming.ts";
 import { dropStaleStaging } from "../store/load.ts";
@@ -137,6 +138,8 @@ class ImportRun {
     if (!this.#db) {
       mkdirSync(dirname(this.req.database), { recursive: true });
       const db = await this.openInstance();
+      const allocatorNote = allocatorWarning();
+      if (allocatorNote) this.req.logger.warn(allocatorNote);
       await this.attach();
       await ensureSchema(db.connection);
       const abandoned = await markAbandonedAttempts(db.connection, this.req.now());

@@ -73,6 +73,20 @@ export function allocatorConfIsWellFormed(conf: string): boolean {
   return conf.split(",").every((pair) => /^[A-Za-z0-9_]+:[^,]+$/.test(pair));
 }
 
+/**
+ * What an import says once, before it loads, when the user's DUCKDB_JE_MALLOC_CONF is not jemalloc options: jemalloc
+ * then keeps its defaults, the import may hold 100–140 MiB more than its memory limit (README, Performance), and
+ * jemalloc's own two lines on stderr do not say which variable to mend. undefined when there is nothing to say.
+ */
+export function allocatorWarning(): string | undefined {
+  const conf = allocator.userConf;
+  if (conf === undefined || allocatorConfIsWellFormed(conf)) return undefined;
+  return `${notOptions(conf)}, so the import may hold more memory — ${MEND}`;
+}
+
+const notOptions = (conf: string) => `${ALLOCATOR_VARIABLE}=${JSON.stringify(conf)} is not jemalloc options: DuckDB's allocator keeps its own defaults`;
+const MEND = `write name:value pairs separated by commas (finops' default is ${ALLOCATOR_CONF}), or unset ${ALLOCATOR_VARIABLE}`;
+
 /** For `finops doctor`: the options DuckDB's allocator started with, read back from the C environment, and whence. */
 export async function describeAllocator(): Promise<{ ok: boolean; value: string; fix?: string }> {
   const origin = allocator.state?.origin ?? "none";
@@ -80,11 +94,7 @@ export async function describeAllocator(): Promise<{ ok: boolean; value: string;
   if (origin === "none" || seen === undefined) return { ok: true, value: "DuckDB's own defaults" };
   const from = origin === "finops" ? `finops' default; ${ALLOCATOR_VARIABLE} chooses others` : `from ${ALLOCATOR_VARIABLE}`;
   if (!allocatorConfIsWellFormed(seen)) {
-    return {
-      ok: false,
-      value: `${ALLOCATOR_VARIABLE}=${JSON.stringify(seen)} is not jemalloc options: DuckDB's allocator keeps its own defaults`,
-      fix: `write name:value pairs separated by commas (finops' default is ${ALLOCATOR_CONF}), or unset ${ALLOCATOR_VARIABLE}`,
-    };
+    return { ok: false, value: notOptions(seen), fix: MEND };
   }
   return { ok: true, value: `jemalloc ${seen} (${from})` };
 }
