@@ -7,24 +7,13 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary } from "./helpers/cli.ts";
 import { periodTotals } from "./helpers/db.ts";
-import { putLegacyPeriod } from "./helpers/exports.ts";
+import { putTwoRowLegacyPeriod } from "./helpers/exports.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
 
 const server = useFixtureS3({
   trees: [],
   setup: async (s3) => {
-    await putLegacyPeriod(s3, {
-      bucket: "alloc",
-      prefix: "cur",
-      name: "alloc",
-      period: "2025-08",
-      version: "v1",
-      files: ["identity/LineItemId,lineItem/UnblendedCost\na,1.5\nb,2.5\n"],
-      columns: [
-        { category: "identity", name: "LineItemId", type: "String" },
-        { category: "lineItem", name: "UnblendedCost", type: "BigDecimal" },
-      ],
-    });
+    await putTwoRowLegacyPeriod(s3, { bucket: "alloc", prefix: "cur", name: "alloc" });
   },
   teardown: removeWorkspaces,
 });

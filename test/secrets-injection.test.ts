@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binaryWorkspace, removeWorkspaces, runBinary, cleanEnv, runInProcess } from "./helpers/cli.ts";
 import { query } from "./helpers/db.ts";
-import { putLegacyPeriod } from "./helpers/exports.ts";
+import { putLegacyPeriod, putTwoRowLegacyPeriod } from "./helpers/exports.ts";
 import { useFixtureS3 } from "./helpers/s3.ts";
 
 const ENV_KEY = "AKIAFINOPSENVKEY0001";
@@ -28,18 +28,7 @@ const server = useFixtureS3({
     const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account");
     DUMMY_ACCOUNT.createKeyPair(ENV_KEY, ENV_SECRET);
     DUMMY_ACCOUNT.createKeyPair(PROFILE_KEY, PROFILE_SECRET);
-    await putLegacyPeriod(s3, {
-      bucket: "secrets",
-      prefix: "cur",
-      name: "sec",
-      period: "2025-08",
-      version: "v1",
-      files: ["identity/LineItemId,lineItem/UnblendedCost\na,1.5\nb,2.5\n"],
-      columns: [
-        { category: "identity", name: "LineItemId", type: "String" },
-        { category: "lineItem", name: "UnblendedCost", type: "BigDecimal" },
-      ],
-    });
+    await putTwoRowLegacyPeriod(s3, { bucket: "secrets", prefix: "cur", name: "sec" });
   },
   teardown: removeWorkspaces,
 });

@@ -65,3 +65,17 @@ export async function putLegacyPeriod(s3: S3Harness, spec: LegacyPeriodSpec): Pr
   await s3.put(spec.bucket, manifestKey, manifest);
   return manifestKey;
 }
+
+/** The smallest legacy period: 2025-08, two line items of 1.5 and 2.5 (a cost of 4), two typed columns. */
+export async function putTwoRowLegacyPeriod(s3: S3Harness, where: { bucket: string; prefix: string; name: string }): Promise<string> {
+  return await putLegacyPeriod(s3, {
+    ...where,
+    period: "2025-08",
+    version: "v1",
+    files: ["identity/LineItemId,lineItem/UnblendedCost\na,1.5\nb,2.5\n"],
+    columns: [
+      { category: "identity", name: "LineItemId", type: "String" },
+      { category: "lineItem", name: "UnblendedCost", type: "BigDecimal" },
+    ],
+  });
+}
