@@ -127,6 +127,21 @@ describe("permanent S3 faults fail the period, not the run", () => {
     expect(r.stderr).toContain("s3://no-such-bucket/cur/x/: the bucket does not exist (NoSuchBucket)");
   });
 
+  test("no export at the prefix and name given: one line naming the folders the prefix holds, exit 1", async () => {
+    // AWS writes aws-programmatic-access-test-object into the report's prefix when the report is set up.
+    const bucket = "mistyped";
+    await putLegacyPeriod(server.s3, { bucket, prefix: "cur", name: "my-cur", period: "2025-08", version: "v1", files: [legacyCsv("2025-08", 3, 1)] });
+    await server.s3.put(bucket, "cur/aws-programmatic-access-test-object", "test");
+    const dir = mkdtempSync(join(tmpdir(), "finops-bad-"));
+    // The prefix left out: the bucket's root holds cur/. Before, the message named only the folder that was empty.
+    const r = await runInProcess(["aws", "import-cur", "-b", bucket, "-e", "my-cur", "-d", join(dir, "f.duckdb")], { env: cleanEnv(proxy.env), cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('[error] my-cur: no billing export found at s3://mistyped/my-cur/; folders in s3://mistyped/: "cur"\n');
+    // The right prefix and name import.
+    const ok = await runInProcess(["aws", "import-cur", "-b", bucket, "-p", "cur", "-e", "my-cur", "-d", join(dir, "f.duckdb")], { env: cleanEnv(proxy.env), cwd: dir });
+    expect(ok.exitCode).toBe(0);
+  });
+
   test("a bucket in another region (301 PermanentRedirect) is reported, not retried forever", async () => {
     proxy.setRule((req) => (req.bucket === "elsewhere" ? { kind: "status", status: 301 } : undefined));
     try {

@@ -123,7 +123,7 @@ export function s3Url(bucket: string, key: string): string {
 }
 
 /** Every common prefix below `prefix` (which should end with "/"), across pages. */
-export async function listFolders(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<string[]> {
+export async function listFolders(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal, maxFolders = Infinity): Promise<string[]> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const out: string[] = [];
   let token: string | undefined;
@@ -136,7 +136,7 @@ export async function listFolders(client: S3Client, bucket: string, prefix: stri
       throw describeS3Error(err, s3Url(bucket, prefix), clientInfo(client));
     }
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = page.IsTruncated && out.length < maxFolders ? page.NextContinuationToken : undefined;
   } while (token);
   return out;
 }

@@ -84,11 +84,33 @@ export async function discoverPeriods(input: DiscoverInput): Promise<{ curVersio
   const folders = await listFolders(input.client, input.bucket, `${root}metadata/`, input.signal);
   const periods = cur2Periods(folders, input.name);
   if (!curVersion && periods.length === 0) {
-    throw new AppError(`no billing export found at ${s3Url(input.bucket, root)}`, {
+    throw new AppError(`no billing export found at ${s3Url(input.bucket, root)}${await whatIsBeside(input)}`, {
       hint: "Check --bucket, --prefix and --export-name: the export's folder holds period folders (legacy CUR) or metadata/ and data/ (CUR 2.0, FOCUS).",
     });
   }
   return { curVersion: "v2", periods };
+}
+
+/** How many folder names the error names, at most. */
+const BESIDE_SHOWN = 10;
+
+/**
+ * For the error when no export sits at `<prefix>/<name>/`: the folders one more delimiter listing finds in the
+ * prefix (a mistyped export name or a missing --prefix is the usual cause); nothing when it finds none or fails. An
+ * empty answer is not said to mean an empty prefix: some S3-compatible servers (s3rver) list only folders that hold
+ * an object themselves.
+ */
+async function whatIsBeside(input: DiscoverInput): Promise<string> {
+  const parent = input.prefix === "" ? "" : `${input.prefix}/`;
+  let folders: string[];
+  try {
+    folders = await listFolders(input.client, input.bucket, parent, input.signal, BESIDE_SHOWN + 1);
+  } catch {
+    return "";
+  }
+  if (folders.length === 0) return "";
+  const names = folders.slice(0, BESIDE_SHOWN).map(lastSegment).map((n) => JSON.stringify(n));
+  return `; folders in ${s3Url(input.bucket, parent)}: ${names.join(", ")}${folders.length > BESIDE_SHOWN ? ", …" : ""}`;
 }
 
 export function inRange(period: Period, start?: Period, end?: Period): boolean {
