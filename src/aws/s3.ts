@@ -122,7 +122,7 @@ export function s3Url(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
 
-/** Every common prefix below `prefix` (which should end with "/"), across pages. */
+/** Every common prefix below `prefix` (which should end with "/"), across pages; no further page once `maxFolders` are in. */
 export async function listFolders(client: S3Client, bucket: string, prefix: string, signal?: AbortSignal, maxFolders = Infinity): Promise<string[]> {
   const { ListObjectsV2Command } = await import("@aws-sdk/client-s3");
   const out: string[] = [];

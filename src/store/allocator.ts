@@ -17,6 +17,8 @@
 /** finops' jemalloc options for DuckDB (see above). */
 export const ALLOCATOR_CONF = "dirty_decay_ms:100,muzzy_decay_ms:0";
 export const ALLOCATOR_VARIABLE = "DUCKDB_JE_MALLOC_CONF";
+/** DuckDB bundles jemalloc on Linux only; elsewhere it uses the system's allocator and the variable is not read. */
+const USES_JEMALLOC = process.platform === "linux";
 
 export interface AllocatorState {
   /** finops: this module set the options; user: the environment had them; none: not on this platform, or setenv failed. */
@@ -28,8 +30,7 @@ export const allocator: { userConf?: string; wanted: boolean; state?: AllocatorS
 
 /** libc's setenv and getenv, the C environment DuckDB's library reads; undefined where they cannot be reached. */
 async function withLibc<T>(use: (libc: { setenv(name: string, value: string): boolean; getenv(name: string): string | undefined }) => T): Promise<T | undefined> {
-  // DuckDB bundles jemalloc on Linux only; elsewhere it uses the system's allocator.
-  if (process.platform !== "linux") return undefined;
+  if (!USES_JEMALLOC) return undefined;
   try {
     const { dlopen, FFIType, CString } = await import("bun:ffi");
     const lib = dlopen("libc.so.6", {
@@ -80,8 +81,7 @@ export function allocatorConfIsWellFormed(conf: string): boolean {
  */
 export function allocatorWarning(): string | undefined {
   const conf = allocator.userConf;
-  // Elsewhere DuckDB does not allocate through jemalloc, and the variable is not read at all.
-  if (process.platform !== "linux" || conf === undefined || allocatorConfIsWellFormed(conf)) return undefined;
+  if (!USES_JEMALLOC || conf === undefined || allocatorConfIsWellFormed(conf)) return undefined;
   return `${notOptions(conf)}, so the import may hold more memory — ${MEND}`;
 }
 
